@@ -1,0 +1,1 @@
+"""Tayanch desktop client (PySide6)."""
