@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from app.i18n import N_, translator, current_language
+from app.i18n import N_, current_language, translator
 
 
 class TayanchError(Exception):

@@ -14,7 +14,7 @@ from __future__ import annotations
 import gettext as _gettext
 import threading
 from collections.abc import Callable
-from functools import lru_cache
+from functools import cache
 
 from app.paths import translations_dir
 
@@ -46,7 +46,7 @@ def normalize_language(lang: str | None) -> str:
     raise ValueError(lang)
 
 
-@lru_cache(maxsize=None)
+@cache
 def translator(lang: str) -> _gettext.NullTranslations:
     """The catalog for ``lang``; English source strings when no catalog is built."""
     lang = normalize_language(lang)
