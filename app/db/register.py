@@ -178,7 +178,7 @@ class Register:
                 backup_file(path, data_dir / BACKUP_DIR, "pre-migration")
                 migrate.upgrade(engine)
             with Session(engine) as s:
-                stmt = select(StaffUser).where(StaffUser.deleted == False)  # noqa: E712
+                stmt = select(StaffUser).where(StaffUser.deleted == False)
                 if login:
                     stmt = stmt.where(StaffUser.login == login)
                 staff = s.exec(stmt.order_by(StaffUser.created_at)).first()

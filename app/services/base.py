@@ -269,7 +269,7 @@ class EntityService:
         """Newest first (by ``order_by``), tombstones left out."""
         require_permission(reg, "read")
         m = self.model
-        stmt = select(m).where(m.deleted == False)  # noqa: E712
+        stmt = select(m).where(m.deleted == False)
         for k, v in equals.items():
             stmt = stmt.where(getattr(m, k) == v)
         if where is not None:
@@ -282,7 +282,7 @@ class EntityService:
 
     def count(self, reg: Register, **equals: Any) -> int:
         m = self.model
-        stmt = select(func.count()).select_from(m).where(m.deleted == False)  # noqa: E712
+        stmt = select(func.count()).select_from(m).where(m.deleted == False)
         for k, v in equals.items():
             stmt = stmt.where(getattr(m, k) == v)
         with reg.reading() as s:

@@ -87,7 +87,7 @@ class VisitService(EntityService):
                         VisitPerson.visit_id == visit_id, VisitPerson.deleted == False
                     )
                 ).all()
-            )  # noqa: E712
+            )
 
 
 households = HouseholdService()

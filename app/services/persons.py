@@ -95,7 +95,7 @@ class PersonService(EntityService):
                 problems["pinfl"] = problem
             elif "pinfl" in values:
                 same = uow.session.exec(
-                    select(Person).where(Person.pinfl == pinfl, Person.deleted == False)  # noqa: E712
+                    select(Person).where(Person.pinfl == pinfl, Person.deleted == False)
                 ).first()
                 if same is not None and (existing is None or same.id != existing.id):
                     name = " ".join(

@@ -37,17 +37,15 @@ def allowed_durations(session: Session, kind: str) -> list[int]:
     rows = session.exec(
         select(OrderDuration.days).where(
             OrderDuration.kind == kind,
-            OrderDuration.active == True,  # noqa: E712
+            OrderDuration.active == True,
             OrderDuration.deleted == False,
         )
-    ).all()  # noqa: E712
+    ).all()
     return sorted(set(rows))
 
 
 def get_setting(session: Session, key: str) -> str:
-    row = session.exec(
-        select(Setting).where(Setting.key == key, Setting.deleted == False)  # noqa: E712
-    ).first()
+    row = session.exec(select(Setting).where(Setting.key == key, Setting.deleted == False)).first()
     return row.value if row else DEFAULT_SETTINGS.get(key, "")
 
 

@@ -1,0 +1,74 @@
+"""The ``tayanch`` command (CLI.md is its contract: add commands, never rename them).
+
+Commands live in modules by area; each has ``add_commands(subparsers)`` that registers
+its parsers with ``set_defaults(handler=...)``. A module that is not there yet is skipped,
+so areas can land one by one.
+"""
+
+from __future__ import annotations
+
+import argparse
+import importlib
+import logging
+import sys
+
+from app import __version__
+from app.cli.common import EXIT_USAGE, run_handler
+from app.i18n import LANGUAGES, _, normalize_language, set_language
+
+COMMAND_MODULES = (
+    "app.cli.register_cmds",  # init, demo, list, person, verify, gui
+    "app.cli.people",  # find, import, export
+    "app.cli.documents",  # print, report
+    "app.cli.sync",  # sync ...
+    "app.cli.hq",  # hq ...
+    "app.cli.safety",  # backup, restore, users
+)
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(
+        prog="tayanch", description=_("Register of a makhalla stronghold (tayanch punkti).")
+    )
+    parser.add_argument("--version", action="version", version=f"tayanch {__version__}")
+    parser.add_argument("--data-dir", help=_("folder of the register (or TAYANCH_DATA_DIR)"))
+    parser.add_argument("--lang", choices=LANGUAGES, help=_("language of messages"))
+    parser.add_argument("--self-test", action="store_true", help=argparse.SUPPRESS)
+    sub = parser.add_subparsers(dest="command", metavar="COMMAND")
+    for name in COMMAND_MODULES:
+        try:
+            module = importlib.import_module(name)
+        except ModuleNotFoundError as exc:
+            if exc.name == name:
+                continue
+            raise
+        module.add_commands(sub)
+    return parser
+
+
+def main(argv: list[str] | None = None) -> int:
+    argv = list(sys.argv[1:] if argv is None else argv)
+    logging.basicConfig(level=logging.WARNING, format="%(levelname)s %(name)s: %(message)s")
+    # The language must be known before the parser's help texts are built.
+    if "--lang" in argv:
+        try:
+            set_language(normalize_language(argv[argv.index("--lang") + 1]))
+        except (IndexError, ValueError):
+            pass
+    parser = build_parser()
+    args = parser.parse_args(argv)
+    if args.self_test:
+        from app.selftest import run_self_test
+
+        return run_self_test()
+    if args.command is None:
+        args = parser.parse_args([*argv, "gui"])
+    handler = getattr(args, "handler", None)
+    if handler is None:
+        parser.print_usage(sys.stderr)
+        return EXIT_USAGE
+    return run_handler(handler, args)
+
+
+if __name__ == "__main__":
+    sys.exit(main())
