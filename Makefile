@@ -1,0 +1,59 @@
+# Tayanch: `make run` opens the app on a demo register, `make test` runs the whole suite.
+# Both set everything up on a fresh Debian/Ubuntu machine with Python 3.11.
+
+PYTHON ?= python3
+VENV := .venv
+BIN := $(VENV)/bin
+STAMP := $(VENV)/.installed
+DEMO_DIR ?= demo-data
+DEMO_PASSWORD ?= demo
+export PIP_DISABLE_PIP_VERSION_CHECK := 1
+
+# System libraries Qt's xcb platform plugin (a real window) and offscreen rendering need.
+QT_SYSTEM_PACKAGES := libxcb-cursor0 libxcb-icccm4 libxcb-keysyms1 libxkbcommon-x11-0 \
+	libxcb-xinerama0 libxcb-randr0 libxcb-render-util0 libxcb-shape0 libxcb-image0 \
+	libxkbcommon0 libegl1 libgl1 libfontconfig1 libdbus-1-3 libglib2.0-0
+# What the tests use besides Python: PDF to text/PNG, a virtual screen, the sqlite3 tool.
+TEST_SYSTEM_PACKAGES := $(QT_SYSTEM_PACKAGES) poppler-utils xvfb xauth sqlite3
+
+.PHONY: run test bench screenshots translations system-packages test-system-packages \
+	lint clean-demo dist
+
+$(STAMP): pyproject.toml
+	$(PYTHON) -m venv $(VENV)
+	$(BIN)/pip install -q --upgrade pip
+	$(BIN)/pip install -q -e '.[test]'
+	touch $@
+
+translations: $(STAMP)
+	$(BIN)/python translations/build.py compile
+
+# As root, install what is missing with apt-get; otherwise name it.
+system-packages:
+	@PKGS="$(QT_SYSTEM_PACKAGES)" sh .ci/system-packages.sh
+
+test-system-packages:
+	@PKGS="$(TEST_SYSTEM_PACKAGES)" sh .ci/system-packages.sh
+
+run: $(STAMP) translations system-packages
+	@if [ ! -f $(DEMO_DIR)/register.db ]; then \
+		echo "Creating a demo register in $(DEMO_DIR) (user: demo, password: $(DEMO_PASSWORD))"; \
+		TAYANCH_PASSWORD=$(DEMO_PASSWORD) $(BIN)/tayanch --data-dir $(DEMO_DIR) demo; \
+	fi
+	@echo "Log in as user 'demo' with password '$(DEMO_PASSWORD)'."
+	$(BIN)/tayanch --data-dir $(DEMO_DIR) gui
+
+test: $(STAMP) translations
+	QT_QPA_PLATFORM=offscreen $(BIN)/python -m pytest -q
+
+lint: $(STAMP)
+	$(BIN)/ruff check app ui tests bench
+
+bench: $(STAMP) translations
+	@for f in bench/*.py; do echo "== $$f"; QT_QPA_PLATFORM=offscreen $(BIN)/python $$f || exit 1; done
+
+screenshots: $(STAMP) translations
+	QT_QPA_PLATFORM=offscreen $(BIN)/python -m ui.screenshots docs/screenshots
+
+clean-demo:
+	rm -rf $(DEMO_DIR)
