@@ -107,7 +107,7 @@ def register_fonts() -> None:
 
 
 def _style(name: str, **kw: Any) -> ParagraphStyle:
-    base: dict[str, Any] = {"fontName": FONT, "fontSize": 10.5, "leading": 14, "textColor": INK}
+    base: dict[str, Any] = {"fontName": FONT, "fontSize": 10, "leading": 13.2, "textColor": INK}
     base.update(kw)
     return ParagraphStyle(name, **base)
 
@@ -124,7 +124,7 @@ STYLES: dict[str, ParagraphStyle] = {
     ),
     "title": _style("title", fontName=FONT_BOLD, fontSize=14, leading=18, alignment=TA_CENTER),
     "subtitle": _style("subtitle", fontSize=10.5, leading=14, alignment=TA_CENTER),
-    "number": _style("number", fontName=FONT_BOLD, fontSize=10.5, alignment=TA_CENTER),
+    "number": _style("number", fontName=FONT_BOLD, fontSize=10.5, leading=14, alignment=TA_CENTER),
     "section": _style(
         "section", fontName=FONT_BOLD, fontSize=10.5, leading=14, spaceBefore=7, spaceAfter=3
     ),
@@ -137,13 +137,20 @@ STYLES: dict[str, ParagraphStyle] = {
         "cell_head_right", fontName=FONT_BOLD, fontSize=8.5, leading=10.5, alignment=TA_RIGHT
     ),
     "small": _style("small", fontSize=8.5, leading=11, textColor=GREY),
-    "caption": _style("caption", fontSize=7, leading=8.5, alignment=TA_CENTER, textColor=GREY),
+    "caption": _style("caption", fontSize=6.5, leading=7.5, alignment=TA_CENTER, textColor=GREY),
     "right": _style("right", alignment=TA_RIGHT),
     "copy_label": _style(
-        "copy_label", fontName=FONT_BOLD, fontSize=9.5, leading=12, alignment=TA_RIGHT
+        "copy_label", fontName=FONT_BOLD, fontSize=8.5, leading=10.5, alignment=TA_CENTER
     ),
+    "notice": _style("notice", fontName=FONT_BOLD, spaceBefore=4, spaceAfter=4),
     "mark": _style("mark", fontName=FONT_BOLD_ITALIC, fontSize=9.5, leading=12),
 }
+
+
+def table_style(commands: Sequence[tuple[Any, ...]]) -> TableStyle:
+    """A table style that names our font: a plain-string cell would otherwise be set in
+    reportlab's default Helvetica, which has no Cyrillic and would be added to the PDF."""
+    return TableStyle([("FONTNAME", (0, 0), (-1, -1), FONT), *commands])
 
 
 def esc(text: str) -> str:
@@ -163,13 +170,14 @@ class DocContext:
     tr: NullTranslations = field(init=False)
 
     def __post_init__(self) -> None:
+        register_fonts()  # paragraphs resolve their fonts when built, before the layout
         self.lang = normalize_language(self.lang)
         self.tr = translator(self.lang)
 
     def _(self, message: str) -> str:
         return self.tr.gettext(message)
 
-    def n_(self, singular: str, plural: str, n: int) -> str:
+    def ngettext(self, singular: str, plural: str, n: int) -> str:
         return self.tr.ngettext(singular, plural, n)
 
     def label(self, group: dict[str, str], code: str) -> str:
@@ -217,6 +225,11 @@ def typed(text: str, style: str = "body") -> Paragraph:
     return Paragraph(esc(text), STYLES[style])
 
 
+def notice(text: str) -> Paragraph:
+    """A bold sentence the person must not miss (consequences, refusals), ragged right."""
+    return Paragraph(esc(text), STYLES["notice"])
+
+
 def section(text: str) -> Paragraph:
     return Paragraph(esc(text), STYLES["section"])
 
@@ -224,7 +237,7 @@ def section(text: str) -> Paragraph:
 def blank_lines(count: int, width: float = CONTENT_WIDTH) -> Table:
     """Ruled empty lines for a part the person fills in by hand."""
     table = Table([[""] for _ in range(count)], colWidths=[width], rowHeights=[16] * count)
-    table.setStyle(TableStyle([("LINEBELOW", (0, 0), (-1, -1), 0.5, RULE)]))
+    table.setStyle(table_style([("LINEBELOW", (0, 0), (-1, -1), 0.5, RULE)]))
     return table
 
 
@@ -249,7 +262,7 @@ def fields_table(rows: Sequence[tuple[str, str | Flowable]], label_width: float 
         data.append([Paragraph(esc(lab), STYLES["label"]), cell])
     table = Table(data, colWidths=[label_width, CONTENT_WIDTH - label_width])
     table.setStyle(
-        TableStyle(
+        table_style(
             [
                 ("VALIGN", (0, 0), (-1, -1), "TOP"),
                 ("LEFTPADDING", (0, 0), (-1, -1), 0),
@@ -263,6 +276,27 @@ def fields_table(rows: Sequence[tuple[str, str | Flowable]], label_width: float 
     return table
 
 
+def _grid_cell(value: str | Flowable, col: int, style: str, numeric: Sequence[int]) -> Flowable:
+    if not isinstance(value, str):
+        return value
+    name = style + ("_right" if col in numeric else "")
+    return Paragraph(esc(value), STYLES.get(name, STYLES[style]))
+
+
+def _grid_style(shade_head: bool, shade_last_row: int | None = None) -> TableStyle:
+    style: list[tuple[Any, ...]] = [
+        ("GRID", (0, 0), (-1, -1), 0.5, RULE),
+        ("VALIGN", (0, 0), (-1, -1), "TOP"),
+        ("TOPPADDING", (0, 0), (-1, -1), 2.5),
+        ("BOTTOMPADDING", (0, 0), (-1, -1), 2.5),
+    ]
+    if shade_head:
+        style.append(("BACKGROUND", (0, 0), (-1, 0), SHADE))
+    if shade_last_row is not None:
+        style.append(("BACKGROUND", (0, shade_last_row), (-1, shade_last_row), SHADE))
+    return table_style(style)
+
+
 def grid_table(
     head: Sequence[str],
     rows: Sequence[Sequence[str | Flowable]],
@@ -271,34 +305,42 @@ def grid_table(
     bold_last: bool = False,
 ) -> Table:
     """A ruled table with a shaded heading row repeated on every page."""
-
-    def cell(value: str | Flowable, col: int, style: str) -> Flowable:
-        if not isinstance(value, str):
-            return value
-        name = style + ("_right" if col in numeric else "")
-        return Paragraph(esc(value), STYLES.get(name, STYLES[style]))
-
-    data: list[list[Flowable]] = [[cell(h, i, "cell_head") for i, h in enumerate(head)]]
+    data: list[list[Flowable]] = [
+        [_grid_cell(h, i, "cell_head", numeric) for i, h in enumerate(head)]
+    ]
     for r, row in enumerate(rows):
         last = bold_last and r == len(rows) - 1
         data.append(
             [
-                cell(v, i, "cell_bold" if last and i not in numeric else "cell")
+                _grid_cell(v, i, "cell_bold" if last and i not in numeric else "cell", numeric)
                 for i, v in enumerate(row)
             ]
         )
     table = Table(data, colWidths=list(widths), repeatRows=1)
-    style = [
-        ("GRID", (0, 0), (-1, -1), 0.5, RULE),
-        ("BACKGROUND", (0, 0), (-1, 0), SHADE),
-        ("VALIGN", (0, 0), (-1, -1), "TOP"),
-        ("TOPPADDING", (0, 0), (-1, -1), 2.5),
-        ("BOTTOMPADDING", (0, 0), (-1, -1), 2.5),
-    ]
-    if bold_last and rows:
-        style.append(("BACKGROUND", (0, len(rows)), (-1, len(rows)), SHADE))
-    table.setStyle(TableStyle(style))
+    table.setStyle(_grid_style(True, len(rows) if bold_last and rows else None))
     return table
+
+
+def grid_table_with_tail(
+    head: Sequence[str],
+    rows: Sequence[Sequence[str | Flowable]],
+    widths: Sequence[float],
+    tail: int = 2,
+) -> list[Flowable]:
+    """A long ruled table cut before its last ``tail`` rows.
+
+    The last rows then travel with the signatures (see ``add_signatures``), so a long
+    history never leaves the signature lines alone on a page of their own. The cut part has
+    no heading row: it reads as the continuation of the table above it.
+    """
+    if len(rows) <= tail:
+        return [grid_table(head, rows, widths)]
+    end = Table(
+        [[_grid_cell(v, i, "cell", ()) for i, v in enumerate(row)] for row in rows[-tail:]],
+        colWidths=list(widths),
+    )
+    end.setStyle(_grid_style(False))
+    return [grid_table(head, rows[:-tail], widths), end]
 
 
 def person_rows(ctx: DocContext, person: Person, *, full: bool = True) -> list[tuple[str, str]]:
@@ -343,7 +385,7 @@ def heading_block(ctx: DocContext, header: DocumentHeader) -> list[Flowable]:
         ),
         para(esc(sh.office), "office"),
         para(
-            "<b>" + esc(sh.name) + "</b> · " + ctx.plain("code {code}", code=sh.code),
+            "<b>" + esc(sh.name) + "</b> · " + ctx.plain(N_("code {code}"), code=sh.code),
             "office",
         ),
     ]
@@ -371,7 +413,7 @@ def title_block(
         colWidths=[CONTENT_WIDTH * 0.65, CONTENT_WIDTH * 0.35],
     )
     row.setStyle(
-        TableStyle(
+        table_style(
             [
                 ("LEFTPADDING", (0, 0), (-1, -1), 0),
                 ("RIGHTPADDING", (0, 0), (-1, -1), 0),
@@ -384,7 +426,7 @@ def title_block(
         out.append(
             para(
                 ctx.sentence(
-                    "This document corrects document № {number}, which is no longer valid.",
+                    N_("This document corrects document № {number}, which is no longer valid."),
                     number=header.corrects,
                 ),
                 "small",
@@ -412,13 +454,15 @@ class SignLine:
     refused: str = ""  # the refusal mark to print instead of a line, if any
 
 
-def signature_block(ctx: DocContext, lines: Sequence[SignLine], heading: str = "") -> Flowable:
-    """Signature lines kept together on one page, so no one signs a page without text."""
+def _signature_parts(
+    ctx: DocContext, lines: Sequence[SignLine], heading: str = ""
+) -> list[Flowable]:
     data: list[list[Any]] = []
     style: list[tuple[Any, ...]] = [
         ("VALIGN", (0, 0), (-1, -1), "BOTTOM"),
         ("LEFTPADDING", (0, 0), (-1, -1), 0),
         ("RIGHTPADDING", (0, 0), (-1, -1), 4),
+        ("LEFTPADDING", (2, 0), (2, -1), 8),
     ]
     for line in lines:
         r = len(data)
@@ -429,15 +473,43 @@ def signature_block(ctx: DocContext, lines: Sequence[SignLine], heading: str = "
             style.append(("LINEBELOW", (1, r), (1, r), 0.6, INK))
         data.append([para(esc(line.role), "cell"), sign, para(esc(line.name), "cell")])
         data.append(["", para(esc(ctx._("(signature)")), "caption"), ""])
-        style.append(("TOPPADDING", (0, r), (-1, r), 12))
-        style.append(("TOPPADDING", (0, r + 1), (-1, r + 1), 0))
-    table = Table(data, colWidths=[62 * mm, 48 * mm, CONTENT_WIDTH - 110 * mm])
-    table.setStyle(TableStyle(style))
-    parts: list[Flowable] = [Spacer(1, 10)]
+        style.append(("TOPPADDING", (0, r), (-1, r), 8))
+        style.append(("BOTTOMPADDING", (0, r), (-1, r), 1))
+        style.append(("TOPPADDING", (0, r + 1), (-1, r + 1), 0.5))
+        style.append(("BOTTOMPADDING", (0, r + 1), (-1, r + 1), 0))
+    table = Table(data, colWidths=[68 * mm, 42 * mm, CONTENT_WIDTH - 110 * mm])
+    table.setStyle(table_style(style))
+    parts: list[Flowable] = [Spacer(1, 6)]
     if heading:
         parts.append(section(heading))
     parts.append(table)
-    return KeepTogether(parts)
+    return parts
+
+
+def signature_block(ctx: DocContext, lines: Sequence[SignLine], heading: str = "") -> Flowable:
+    """Signature lines kept together on one page, so no one signs a page without text."""
+    return KeepTogether(_signature_parts(ctx, lines, heading))
+
+
+def add_signatures(
+    story: list[Flowable],
+    ctx: DocContext,
+    lines: Sequence[SignLine],
+    heading: str = "",
+    keep: int = 1,
+) -> None:
+    """Append the signature lines, holding the last ``keep`` flowables on the same page.
+
+    An official document must not end with a page that carries only signatures: nothing
+    would show what was signed.
+    """
+    tail = story[len(story) - keep :] if keep else []
+    del story[len(story) - len(tail) :]
+    # KeepTogether does not nest (an inner one reports an endless height), so flatten.
+    flat: list[Flowable] = []
+    for item in tail:
+        flat.extend(item._content if isinstance(item, KeepTogether) else [item])
+    story.append(KeepTogether([*flat, *_signature_parts(ctx, lines, heading)]))
 
 
 def official_sign(ctx: DocContext, header: DocumentHeader) -> SignLine:

@@ -28,7 +28,7 @@ def render(data: VisitAct, ctx: DocContext) -> bytes:
     story.append(
         base.para(
             ctx.sentence(
-                "On {date} at {time}, {official} visited the household at {address}.",
+                N_("On {date} at {time}, {official} visited the household at {address}."),
                 date=ctx.long_date(data.visited_at),
                 time=dates.time_of_day(data.visited_at),
                 official=ctx.official_line(h),
@@ -69,9 +69,8 @@ def render(data: VisitAct, ctx: DocContext) -> bytes:
     )
 
     lines = [base.official_sign(ctx, h)]
-    lines += [
-        SignLine(p.role or ctx._("Accompanying person"), p.full_name) for p in data.accompanied_by
-    ]
-    lines += [SignLine(p.role or ctx._("Person met"), p.full_name) for p in data.persons_met]
-    story.append(base.signature_block(ctx, lines, ctx._("Signatures")))
+    # Generic roles in the document's language; the typed relation is in the table above.
+    lines += [SignLine(ctx._("Accompanying person"), p.full_name) for p in data.accompanied_by]
+    lines += [SignLine(ctx._("Person met"), p.full_name) for p in data.persons_met]
+    base.add_signatures(story, ctx, lines, ctx._("Signatures"))
     return base.build_pdf(ctx, h, title, story)
