@@ -67,7 +67,9 @@ def check_catalog(po: Path) -> list[str]:
         wanted = set().union(*(_placeholders(i) for i in ids))
         for text in strings:
             if text and _placeholders(text) != wanted:
-                problems.append(f"{po}:{message.lineno}: placeholders {sorted(wanted)} in {ids[0]!r}")
+                problems.append(
+                    f"{po}:{message.lineno}: placeholders {sorted(wanted)} in {ids[0]!r}"
+                )
     return problems
 
 

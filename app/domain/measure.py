@@ -3,11 +3,11 @@
 from __future__ import annotations
 
 import uuid
-from datetime import date
+from datetime import date, datetime
 
 from sqlmodel import Field
 
-from app.domain.base import Replicated, code_field
+from app.domain.base import Replicated, UtcDateTime, code_field
 
 
 class PreventiveMeasure(Replicated, table=True):
@@ -17,6 +17,8 @@ class PreventiveMeasure(Replicated, table=True):
     entry_id: uuid.UUID | None = Field(default=None, foreign_key="register_entry.id")
     kind: str = code_field(index=True)
     on: date = Field(index=True)
+    # When the talk or warning took place; printed on the record (0005).
+    held_at: datetime | None = Field(default=None, sa_type=UtcDateTime)
     place: str = Field(default="", max_length=300)
     direction: str = code_field(default="public_order")
     subject: str = Field(default="")  # what was discussed or warned about

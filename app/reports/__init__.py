@@ -9,6 +9,7 @@ gets the same bytes.
 from __future__ import annotations
 
 import logging
+import threading
 import time
 from collections.abc import Callable
 from typing import Any
@@ -28,6 +29,10 @@ from app.reports.base import DocContext
 from app.reports.data import DATA_TYPES, Snapshot, SnapshotError
 
 logger = logging.getLogger(__name__)
+
+# reportlab keeps parser and font-subset state in module globals; one rendering at a time
+# keeps a batch printed from a worker thread safe next to a preview rendered elsewhere.
+_render_lock = threading.Lock()
 
 KINDS: tuple[str, ...] = (
     "visit-act",
@@ -92,7 +97,8 @@ def render(kind: str, data: Snapshot, lang: str) -> bytes:
     if not isinstance(data, expected):
         raise TypeError(f"{kind} needs {expected.__name__}, got {type(data).__name__}")
     started = time.perf_counter()
-    pdf = _RENDERERS[kind](data, DocContext(lang))
+    with _render_lock:
+        pdf = _RENDERERS[kind](data, DocContext(lang))
     # Kind, language and size only: the document itself names people.
     logger.debug(
         "rendered %s in %s: %d bytes, %.1f ms",
@@ -110,6 +116,7 @@ def load(kind: str, stored: dict[str, Any]) -> Snapshot:
 __all__ = [
     "KINDS",
     "TITLES",
+    "Snapshot",
     "SnapshotError",
     "UnknownKindError",
     "UnknownLanguageError",

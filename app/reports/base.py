@@ -457,6 +457,11 @@ class SignLine:
 def _signature_parts(
     ctx: DocContext, lines: Sequence[SignLine], heading: str = ""
 ) -> list[Flowable]:
+    """Role, a line to sign on (or the refusal mark), and the name printed as typed.
+
+    Returned as a list, not a KeepTogether, so ``add_signatures`` can keep it together with
+    the text before it (KeepTogether does not nest).
+    """
     data: list[list[Any]] = []
     style: list[tuple[Any, ...]] = [
         ("VALIGN", (0, 0), (-1, -1), "BOTTOM"),

@@ -122,7 +122,7 @@ def render(data: SupervisionCard, ctx: DocContext) -> bytes:
         story += base.grid_table_with_tail(
             ["№", ctx._("Date and time"), ctx._("Kind"), ctx._("Result"), ctx._("Notes")],
             rows_c,
-            [10 * mm, 34 * mm, 36 * mm, 22 * mm, CONTENT_WIDTH - 102 * mm],
+            [9 * mm, 30 * mm, 36 * mm, 28 * mm, CONTENT_WIDTH - 103 * mm],
         )
     base.add_signatures(story, ctx, [base.official_sign(ctx, h)], ctx._("Card compiled by"))
     return base.build_pdf(ctx, h, title, story)

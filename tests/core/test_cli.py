@@ -128,3 +128,34 @@ def test_verify_catches_an_edited_audit_entry(demo_cli_dir, tmp_path):
     out = tayanch("--data-dir", str(copy), "verify")
     assert out.returncode == 1
     assert "edited" in out.stderr
+
+
+def test_print_refusals_write_no_file(demo_cli_dir, tmp_path):
+    out_pdf = tmp_path / "x.pdf"
+    cases = [
+        ("print", "no-such-kind", "00000000-0000-0000-0000-000000000000"),
+        ("print", "visit-act", "00000000-0000-0000-0000-000000000000"),
+        ("print", "visit-act", "garbage"),
+    ]
+    for args in cases:
+        out = tayanch("--data-dir", str(demo_cli_dir), *args, "--out", str(out_pdf))
+        assert out.returncode == 1, args
+        one_line(out.stderr)
+        assert not out_pdf.exists()
+    out = tayanch("--data-dir", str(demo_cli_dir), "report", "monthly", "--month", "2026-13",
+                  "--out", str(out_pdf))
+    assert out.returncode == 1 and "YYYY-MM" in one_line(out.stderr)
+    assert not out_pdf.exists()
+
+
+def test_print_and_monthly_report_write_pdfs(demo_cli_dir, tmp_path):
+    visit = json.loads(tayanch("--data-dir", str(demo_cli_dir), "list", "visits", "--limit",
+                               "1", "--json").stdout)[0]["id"]
+    out = tayanch("--data-dir", str(demo_cli_dir), "print", "visit-act", visit, "--out",
+                  str(tmp_path / "act.pdf"), "--lang", "uz-Cyrl")
+    assert out.returncode == 0, out.stderr
+    assert (tmp_path / "act.pdf").read_bytes().startswith(b"%PDF")
+    out = tayanch("--data-dir", str(demo_cli_dir), "report", "monthly", "--month", "2026-11",
+                  "--out", str(tmp_path / "m.pdf"), "--lang", "ru")
+    assert out.returncode == 0, out.stderr
+    assert (tmp_path / "m.pdf").stat().st_size > 1000
