@@ -25,10 +25,15 @@ from app.services.records import to_record
 
 log = logging.getLogger(__name__)
 
-# What each role may do; enforced for every unit of work.
+# What each role may do; enforced for every unit of work. The inspector does everything
+# and manages users; the assistant everything but user management, deleting, restoring
+# and the audit trail; the viewer only reads (no export: an export is not encrypted).
 ROLE_PERMISSIONS: dict[str, set[str]] = {
-    "inspector": {"read", "write", "delete", "manage_users"},
-    "assistant": {"read", "write"},
+    "inspector": {
+        "read", "write", "delete", "manage_users", "print", "export", "import", "sync",
+        "backup", "restore", "view_audit",
+    },
+    "assistant": {"read", "write", "print", "export", "import", "sync", "backup"},
     "viewer": {"read"},
 }
 
@@ -281,6 +286,7 @@ class EntityService:
             return [to_record(o) for o in s.exec(stmt).all()]
 
     def count(self, reg: Register, **equals: Any) -> int:
+        require_permission(reg, "read")
         m = self.model
         stmt = select(func.count()).select_from(m).where(m.deleted == False)
         for k, v in equals.items():

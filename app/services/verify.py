@@ -46,7 +46,7 @@ def verify(reg: Register) -> VerifyReport:
         for p in audit.verify_chain(s):
             report.problems.append(
                 _("Audit entry {seq} of device {device}: {problem}").format(
-                    seq=p.seq, device=p.device_id[:8], problem=p.problem))
+                    seq=p.seq, device=p.device_id[:8], problem=p.label()))
     n, problems = document_problems(reg)
     report.checked["documents"] = n
     report.problems += problems
