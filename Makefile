@@ -14,10 +14,10 @@ QT_SYSTEM_PACKAGES := libxcb-cursor0 libxcb-icccm4 libxcb-keysyms1 libxkbcommon-
 	libxcb-xinerama0 libxcb-randr0 libxcb-render-util0 libxcb-shape0 libxcb-image0 \
 	libxkbcommon0 libegl1 libgl1 libfontconfig1 libdbus-1-3 libglib2.0-0
 # What the tests use besides Python: PDF to text/PNG, a virtual screen, the sqlite3 tool.
-TEST_SYSTEM_PACKAGES := $(QT_SYSTEM_PACKAGES) poppler-utils xvfb xauth sqlite3
+TEST_SYSTEM_PACKAGES := $(QT_SYSTEM_PACKAGES) poppler-utils xvfb xauth sqlite3 binutils
 
 .PHONY: run test bench screenshots translations system-packages test-system-packages \
-	lint clean-demo dist
+	lint clean-demo dist selftest-dist
 
 $(STAMP): pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -57,3 +57,11 @@ screenshots: $(STAMP) translations
 
 clean-demo:
 	rm -rf $(DEMO_DIR)
+
+# The PyInstaller bundle (onedir) in dist/tayanch, and its self-test as CI runs it.
+dist: $(STAMP) translations
+	$(BIN)/pip install -q -e '.[dist]'
+	$(BIN)/pyinstaller --noconfirm build.spec
+
+selftest-dist: dist
+	QT_QPA_PLATFORM=offscreen dist/tayanch/tayanch --self-test
