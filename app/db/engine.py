@@ -14,6 +14,8 @@ import sqlcipher3
 from sqlalchemy import Engine, create_engine, event
 from sqlalchemy.pool import QueuePool
 
+from app.search.keys import register_sql_functions
+
 log = logging.getLogger(__name__)
 
 BUSY_TIMEOUT_MS = 10_000
@@ -29,6 +31,7 @@ def connect_raw(path: Path, key: bytes) -> sqlcipher3.Connection:
     conn.execute(f"PRAGMA busy_timeout = {BUSY_TIMEOUT_MS}")
     conn.execute("PRAGMA journal_mode = WAL")
     conn.execute("PRAGMA synchronous = NORMAL")
+    register_sql_functions(conn)  # the search index triggers call them
     return conn
 
 

@@ -134,6 +134,9 @@ def generate(reg: Register, *, persons: int = 5000, households: int = 1500, seed
     with unit_of_work(reg) as uow:
         s: Session = uow.session
         mk = DEMO_STRONGHOLD["makhalla"]
+        # Thousands of persons at once: index them in one pass at the end, not row by row.
+        search_index = _search_index()
+        search_mark = search_index.suspend(s.connection()) if search_index else None
 
         def add(obj):
             obj.stronghold_code = code
@@ -374,18 +377,17 @@ def generate(reg: Register, *, persons: int = 5000, households: int = 1500, seed
         counts["contributions"] = 8
         s.flush()
         uow.audit("demo", details_counts=sum(counts.values()))
-        rebuild = _search_rebuild()
-        if rebuild is not None:
-            rebuild(s)
+        if search_mark is not None:
+            search_index.resume(s.connection(), search_mark)
         step(6)
     log.info("demo register filled: %s", counts)
     return counts
 
 
-def _search_rebuild():
-    """The search index rebuild, if the search module is installed (it keeps its own index)."""
+def _search_index():
+    """The search index module, when this build has it."""
     try:
         from app.search import index
     except ImportError:
         return None
-    return getattr(index, "rebuild", None)
+    return index

@@ -1,0 +1,1 @@
+"""Finding people: transliteration, name keys, the full-text index and the search call."""
