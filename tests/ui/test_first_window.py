@@ -1,0 +1,52 @@
+"""Issue 2 item 7: unlock a demo register and see its persons; the card opens read-only."""
+
+from __future__ import annotations
+
+from PySide6.QtCore import Qt
+
+from app.services.queries import count_persons
+from tests.ui.conftest import LOGIN, PASSWORD, wait_idle
+from ui.main_window import MainWindow
+from ui.unlock import UnlockDialog
+
+
+def test_unlock_then_persons_in_the_table(qtbot, data_dir, ui_settings):
+    dialog = UnlockDialog(data_dir, last_login=LOGIN)
+    qtbot.addWidget(dialog)
+    dialog.show()
+    assert dialog.login() == LOGIN
+    qtbot.keyClicks(dialog.password, PASSWORD)
+    qtbot.keyClick(dialog.password, Qt.Key.Key_Return)
+    qtbot.waitUntil(lambda: dialog.register is not None, timeout=10_000)
+    reg = dialog.register
+    try:
+        window = MainWindow(reg, ui_settings)
+        qtbot.addWidget(window)
+        window.show()
+        window.go("persons")
+        page = window.persons
+        qtbot.waitUntil(lambda: page.model.total > 0, timeout=10_000)
+        assert page.model.total == count_persons(reg) == 300
+        # Only a page was fetched, not every row.
+        assert page.model.cached_rows() <= page.model.page_size
+        first = page.model.index(0, 0).data()
+        assert first and first != "…"
+        # The card follows the selection.
+        qtbot.waitUntil(lambda: page.card.card is not None, timeout=10_000)
+        assert page.card.name.text() == page.model.row_at(0).full_name
+        window.close()
+        wait_idle(qtbot)
+    finally:
+        reg.close()
+
+
+def test_wrong_password_is_said_in_the_dialog(qtbot, data_dir):
+    dialog = UnlockDialog(data_dir, last_login=LOGIN)
+    qtbot.addWidget(dialog)
+    dialog.show()
+    qtbot.keyClicks(dialog.password, "not-the-password")
+    qtbot.keyClick(dialog.password, Qt.Key.Key_Return)
+    qtbot.waitUntil(lambda: dialog.unlock_button.isEnabled(), timeout=10_000)
+    assert dialog.register is None
+    assert "password" in dialog.message.text().lower()
+    assert dialog.isVisible()

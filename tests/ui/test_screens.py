@@ -1,0 +1,201 @@
+"""Households, disputes, orders, settings and statistics screens, driven as a user would."""
+
+from __future__ import annotations
+
+from datetime import timedelta
+
+from PySide6.QtCore import Qt
+
+from app.domain.base import today_local
+from app.services import statistics, today, ui_queries
+from tests.ui.conftest import activate, find_open, wait_idle
+from tests.ui.test_today_flows import _pick
+from ui.disputes.forms import DisputeMeasureForm, StatusForm
+from ui.households.forms import MemberForm, VisitForm
+from ui.orders.forms import BreachForm, ExtendForm, OrderForm
+
+
+def test_households_screen_coverage_filter_member_and_visit(qtbot, qtmodeltester, window, reg):
+    page = window.go("households")
+    qtbot.waitUntil(lambda: page.model.total > 0 and page.view.detail is not None,
+                    timeout=10_000)
+    qtmodeltester.check(page.model)
+    cov = ui_queries.quarter_coverage(reg)
+    assert page.coverage.value() == cov.visited and page.coverage.maximum() == cov.total
+
+    page.unvisited.setChecked(True)
+    unvisited = today.today(reg).section(today.HOUSEHOLDS_UNVISITED).total
+    qtbot.waitUntil(lambda: page.model.total == unvisited, timeout=10_000)
+    qtbot.waitUntil(lambda: page.view.detail is not None
+                    and page.view.detail.household.id == page.model.id_at(0), timeout=10_000)
+    household = page.view.detail.household
+
+    # Add a member by typing their PINFL in the picker.
+    persons = window.persons
+    qtbot.waitUntil(lambda: persons.model.total > 0, timeout=10_000)
+    newcomer = persons.model.row_at(5)
+    window.go("households")
+    page.view.add_member()
+    form = find_open(window, MemberForm)
+    activate(qtbot, form)
+    _pick(qtbot, form.person, newcomer.pinfl)
+    form.fields["relation"].widget.setText("jiyani")
+    with qtbot.waitSignal(form.saved, timeout=10_000):
+        form.save()
+    qtbot.waitUntil(lambda: any(m.person_id == newcomer.id for m in page.view.detail.members),
+                    timeout=10_000)
+
+    # Ctrl+R on this screen records a visit to the household shown.
+    window.record_visit()
+    visit = find_open(window, VisitForm)
+    qtbot.waitUntil(lambda: visit.household._value == household.id and visit.met.count() > 0,
+                    timeout=10_000)
+    with qtbot.waitSignal(visit.saved, timeout=10_000):
+        visit.save()
+    qtbot.waitUntil(lambda: page.model.total == unvisited - 1, timeout=10_000)
+    assert page.coverage.value() == cov.visited + 1
+
+
+def test_dispute_measure_and_status(qtbot, window, reg):
+    page = window.go("disputes")
+    page.status.set_code("open")
+    qtbot.waitUntil(lambda: bool(page.table.source.rows) and page.view.detail is not None,
+                    timeout=10_000)
+    wait_idle(qtbot)
+    dispute = page.view.detail.dispute
+    page.view.add_measure()
+    form = find_open(window, DisputeMeasureForm)
+    form.fields["kind"].widget.set_code("mediation")
+    form.fields["notes"].widget.setPlainText("Mahalla oqsoqollari ishtirokida.")
+    with qtbot.waitSignal(form.saved, timeout=10_000):
+        form.save()
+    qtbot.waitUntil(lambda: any(getattr(m, "kind", "") == "mediation"
+                                for m in page.view.steps.source.rows), timeout=10_000)
+
+    page.view.change_status()
+    status = find_open(window, StatusForm)
+    status.fields["status"].widget.set_code("reconciled")
+    assert not status.save_button.isEnabled()  # the resolution date is needed
+    status.fields["closed_on"].widget.setText(today_local().strftime("%d.%m.%Y"))
+    assert status.save_button.isEnabled()
+    with qtbot.waitSignal(status.saved, timeout=10_000):
+        status.save()
+    # With the "open" filter on, the reconciled report leaves the list.
+    qtbot.waitUntil(lambda: all(r.id != dispute.id for r in page.table.source.rows),
+                    timeout=10_000)
+
+
+def test_order_extension_and_breach(qtbot, window, reg):
+    page = window.go("orders")
+    page.status.set_code("active")
+    qtbot.waitUntil(lambda: bool(page.table.source.rows) and page.view.detail is not None,
+                    timeout=10_000)
+    wait_idle(qtbot)
+    order = page.view.detail.row.order
+    page.view.extend()
+    form = find_open(window, ExtendForm)
+    qtbot.waitUntil(lambda: form.days.count() > 0, timeout=10_000)
+    form.fields["reason"].widget.setPlainText("Xavf saqlanib qolmoqda.")
+    with qtbot.waitSignal(form.saved, timeout=10_000):
+        form.save()
+    qtbot.waitUntil(lambda: page.view.detail.row.order.end_date
+                    == order.end_date + timedelta(days=30), timeout=10_000)
+    assert len(page.view.detail.extensions) == 1
+
+    page.view.breach()
+    breach = find_open(window, BreachForm)
+    breach.fields["description"].widget.setPlainText("Qoʻshnilar xabar berdi.")
+    with qtbot.waitSignal(breach.saved, timeout=10_000):
+        breach.save()
+    qtbot.waitUntil(lambda: len(page.view.detail.breaches) == 1, timeout=10_000)
+
+
+def test_settings_durations_reach_the_order_form(qtbot, window, reg, seams_rec):
+    page = window.go("settings")
+    qtbot.waitUntil(lambda: bool(page.durations.source.rows), timeout=10_000)
+    page.ints["idle_lock_minutes"].setValue(25)
+    page._save_work()
+    qtbot.waitUntil(lambda: window.idle.minutes == 25, timeout=10_000)
+    assert seams_rec.infos  # "Saved."
+    page.new_kind.set_code("initial")
+    page.new_days.setValue(45)
+    page._add_duration()
+    qtbot.waitUntil(lambda: any(d.days == 45 for d in page.durations.source.rows),
+                    timeout=10_000)
+    window.go("orders")
+    window.orders.new_item()
+    form = find_open(window, OrderForm)
+    qtbot.waitUntil(lambda: form.duration.count() == 2, timeout=10_000)
+    assert form.duration.findData("45") >= 0
+    form._closing = True
+    form.close()
+    # The stronghold's name is required: Save is off while it is empty.
+    window.go("settings")
+    page.details["name"].setText("")
+    assert not page.save_details.isEnabled()
+
+
+def test_statistics_show_the_monthly_figures(qtbot, window, reg):
+    page = window.go("statistics")
+    qtbot.waitUntil(lambda: page.stats is not None and bool(page.charts), timeout=10_000)
+    on = today_local()
+    expected = statistics.month_stats(reg, on.year, on.month)
+    assert page.stats == expected
+    by_title = {c.title: c for c in page.charts}
+    directions = by_title["Activity per direction of work"].values()["records"]
+    assert directions == [n for _c, n in expected.per_direction]
+    registers = by_title["Register entries by category"].values()["persons"]
+    assert registers == [n for _c, n in expected.per_register]
+    assert f"Visits made: {expected.visits_made}" in page.figures.text()
+    weeks = by_title["Visits per week"].values()["visits"]
+    assert weeks == [n for _d, n in statistics.weekly_visits(reg, weeks=12)]
+
+
+def test_print_supervision_card_and_monthly_report(qtbot, window, reg, seams_rec, tmp_path):
+    page = window.go("persons")
+    page.on_register.setChecked(True)
+    qtbot.waitUntil(lambda: page.card.card is not None and bool(page.card.card.registers),
+                    timeout=10_000)
+    person = page.card.card.person
+    seams_rec.save_to = tmp_path / "card.pdf"
+    activate(qtbot, window)
+    qtbot.keyClick(window, Qt.Key.Key_P, Qt.KeyboardModifier.ControlModifier)
+    qtbot.waitUntil(lambda: seams_rec.opened == [tmp_path / "card.pdf"], timeout=20_000)
+    assert (tmp_path / "card.pdf").read_bytes().startswith(b"%PDF")
+    # The issued document shows on the card.
+    qtbot.waitUntil(lambda: page.card.card is not None and page.card.card.person.id == person.id
+                    and any(d.kind == "supervision-card" for d in page.card.card.documents),
+                    timeout=10_000)
+
+    stats = window.go("statistics")
+    seams_rec.save_to = tmp_path / "month.pdf"
+    stats.print_current()
+    qtbot.waitUntil(lambda: tmp_path / "month.pdf" in seams_rec.opened, timeout=20_000)
+    assert (tmp_path / "month.pdf").read_bytes().startswith(b"%PDF")
+
+
+def test_inspector_adds_a_user_who_can_then_log_in(qtbot, window, reg, data_dir):
+    from app.db.register import Register
+    from ui.users import UserForm
+
+    page = window.go("settings")
+    box = page.users_box
+    qtbot.waitUntil(lambda: bool(box.table.source.rows), timeout=10_000)
+    box.act("add")
+    form = find_open(window, UserForm)
+    form.fields["login"].widget.setText("nodira")
+    form.fields["full_name"].widget.setText("Nodira Xolmatova")
+    form.fields["password"].widget.setText("short")
+    assert "8 characters" in form.problems()["password"]
+    form.fields["password"].widget.setText("yaxshi-parol")
+    form.fields["repeat"].widget.setText("boshqa-parol")
+    assert "not the same" in form.problems()["repeat"]
+    assert not form.save_button.isEnabled()
+    form.fields["repeat"].widget.setText("yaxshi-parol")
+    with qtbot.waitSignal(form.saved, timeout=10_000):
+        form.save()
+    qtbot.waitUntil(lambda: any(u.login == "nodira" for u in box.table.source.rows),
+                    timeout=10_000)
+    other = Register.open(data_dir, "nodira", "yaxshi-parol")
+    assert other.user.role == "assistant"
+    other.close()

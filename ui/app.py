@@ -1,0 +1,116 @@
+"""Entry point of the window: ``run(data_dir, lang)`` (called by ``tayanch gui``/``make run``).
+
+Order matters: logging and the excepthook first (so even a failure while building the
+window is caught), then the language (every widget translates its strings as it is built),
+then the unlock dialog, then the main window.
+"""
+
+from __future__ import annotations
+
+import logging
+import logging.handlers
+import sys
+from pathlib import Path
+
+from PySide6.QtCore import QLibraryInfo, QLocale, QTranslator
+from PySide6.QtWidgets import QApplication, QDialog
+
+from app.db.register import Register, register_exists
+from app.errors import NoRegisterError
+from app.i18n import DEFAULT_LANGUAGE, normalize_language, set_language
+from app.paths import log_dir
+from ui import errors, ops, seams, style
+from ui.main_window import MainWindow
+from ui.settings import UiSettings
+from ui.unlock import UnlockDialog
+
+log = logging.getLogger(__name__)
+
+QT_LOCALES = {"ru": "ru", "en": "en", "uz-Latn": "uz", "uz-Cyrl": "ru"}
+
+
+def setup_logging() -> None:
+    """A rotating file in the user log folder, unless logging is already configured."""
+    root = logging.getLogger()
+    if any(isinstance(h, logging.handlers.RotatingFileHandler) for h in root.handlers):
+        return
+    try:
+        folder = log_dir()
+        folder.mkdir(parents=True, exist_ok=True)
+        handler = logging.handlers.RotatingFileHandler(folder / "tayanch.log",
+                                                       maxBytes=1_000_000, backupCount=3,
+                                                       encoding="utf-8")
+    except OSError:
+        return
+    handler.setFormatter(logging.Formatter("%(asctime)s %(levelname)s %(name)s: %(message)s"))
+    root.addHandler(handler)
+    if root.level > logging.INFO or root.level == logging.NOTSET:
+        root.setLevel(logging.INFO)
+    for name in ("sqlalchemy.engine", "sqlalchemy.pool"):
+        logging.getLogger(name).setLevel(logging.WARNING)
+
+
+def application() -> QApplication:
+    app = QApplication.instance()
+    if app is None:
+        app = QApplication(sys.argv[:1])
+    app.setApplicationName("Tayanch")
+    app.setOrganizationName("Tayanch")
+    return app
+
+
+def choose_language(lang: str | None, settings: UiSettings) -> str:
+    for candidate in (lang, settings.language):
+        if candidate:
+            try:
+                return normalize_language(candidate)
+            except ValueError:
+                log.warning("unknown language %r ignored", candidate)
+    return DEFAULT_LANGUAGE
+
+
+def install_qt_translations(app: QApplication, lang: str) -> None:
+    """Qt's own strings (standard dialogs' buttons) in the chosen language, where Qt has it."""
+    locale = QT_LOCALES.get(lang, "en")
+    QLocale.setDefault(QLocale(locale))
+    translator = QTranslator(app)
+    path = QLibraryInfo.path(QLibraryInfo.LibraryPath.TranslationsPath)
+    if translator.load(f"qtbase_{locale}", path):
+        app.installTranslator(translator)
+
+
+def open_window(reg: Register, settings: UiSettings) -> MainWindow:
+    window = MainWindow(reg, settings)
+    window.show()
+    return window
+
+
+def run(data_dir: Path, lang: str | None = None) -> int:
+    """Show the unlock dialog for the register in ``data_dir``, then the main window."""
+    setup_logging()
+    app = application()
+    errors.install()
+    settings = UiSettings()
+    language = choose_language(lang, settings)
+    set_language(language)
+    install_qt_translations(app, language)
+    style.apply(app)
+    data_dir = Path(data_dir)
+    if not register_exists(data_dir):
+        message = NoRegisterError(path=str(data_dir)).message()
+        print(f"tayanch: {message}", file=sys.stderr)  # for whoever started it from a shell
+        seams.show_error(None, message)
+        return 1
+    dialog = UnlockDialog(data_dir, last_login=settings.last_login)
+    if dialog.exec() != QDialog.DialogCode.Accepted or dialog.register is None:
+        return 0
+    reg = dialog.register
+    settings.last_login = reg.user.login
+    window = open_window(reg, settings)
+    try:
+        code = app.exec()
+    finally:
+        ops.wait_all()
+        window.deleteLater()
+        reg.close()
+    return code

@@ -1,0 +1,1 @@
+"""disputes screen of the desktop client."""

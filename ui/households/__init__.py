@@ -1,0 +1,1 @@
+"""households screen of the desktop client."""

@@ -1,0 +1,379 @@
+"""Households: the makhalla by street, members, visit history and this quarter's coverage."""
+
+from __future__ import annotations
+
+import logging
+import uuid
+from dataclasses import dataclass
+from typing import Any
+
+from PySide6.QtCore import QByteArray, QItemSelectionModel, Qt, QTimer
+from PySide6.QtWidgets import (
+    QAbstractItemView,
+    QCheckBox,
+    QHBoxLayout,
+    QHeaderView,
+    QLabel,
+    QLineEdit,
+    QProgressBar,
+    QSplitter,
+    QTableView,
+    QVBoxLayout,
+    QWidget,
+)
+
+from app.db.register import Register
+from app.domain.base import today_local
+from app.domain.enums import Direction, RegisterCategory, VisitPurpose
+from app.i18n import N_, _, ngettext
+from app.services import ui_queries
+from app.services.ui_queries import HouseholdDetail, HouseholdFilter, HouseholdRow
+from ui import actions, ops, style
+from ui.format import fmt_date, fmt_datetime, label, yes_no
+from ui.widgets.common import (
+    Context,
+    EmptyState,
+    ListOrEmpty,
+    Page,
+    button,
+    muted_label,
+    section_label,
+    title_label,
+)
+from ui.widgets.form import ChoiceBox
+from ui.widgets.paged_model import Column, Fetch, PagedTableModel
+from ui.widgets.record_table import RecordTable, RecordTableModel
+
+log = logging.getLogger(__name__)
+
+
+@dataclass(frozen=True)
+class HouseholdQuery:
+    filter: HouseholdFilter = HouseholdFilter()
+
+
+class HouseholdTableModel(PagedTableModel):
+    columns = [
+        Column("street", N_("Street"), lambda r: r.street, sort="street"),
+        Column("house", N_("House"), lambda r: r.house + (f"/{r.flat}" if r.flat else ""),
+               sort="house"),
+        Column("head", N_("Head of household"), lambda r: r.head_name),
+        Column("members", N_("Members"), lambda r: str(r.members), align_right=True),
+        Column("last_visit", N_("Last visit"), lambda r: fmt_date(r.last_visit)),
+        Column("conflict", N_("Conflict"),
+               lambda r: _("yes") if r.conflict_family else ""),
+    ]
+
+    def __init__(self, reg: Register, parent: Any = None) -> None:
+        super().__init__(parent)
+        self.reg = reg
+        self.sort_key = "street"
+        self.query = HouseholdQuery()
+
+    def count(self, fetch: Fetch) -> int:
+        return ui_queries.count_households(self.reg, fetch.query.filter)
+
+    def page(self, fetch: Fetch, offset: int, limit: int) -> list[HouseholdRow]:
+        return ui_queries.household_rows(self.reg, fetch.query.filter, offset=offset,
+                                         limit=limit, sort=fetch.sort_key or "street",
+                                         descending=fetch.descending)
+
+
+class HouseholdView(QWidget):
+    """One household: address, members, visits; the actions that change them."""
+
+    def __init__(self, ctx: Context, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.ctx = ctx
+        self.detail: HouseholdDetail | None = None
+        self._requested: uuid.UUID | None = None
+        outer = QVBoxLayout(self)
+        outer.setContentsMargins(6, 0, 0, 0)
+        self.empty = EmptyState(_("Choose a household in the list, or press Ctrl+N to add "
+                                  "one."))
+        outer.addWidget(self.empty)
+        self.body = QWidget()
+        outer.addWidget(self.body, 1)
+        lay = QVBoxLayout(self.body)
+        lay.setContentsMargins(0, 0, 0, 0)
+        self.address = QLabel()
+        style.role(self.address, "pageTitle")
+        lay.addWidget(self.address)
+        self.facts = muted_label()
+        lay.addWidget(self.facts)
+        row = QHBoxLayout()
+        self.visit_button = button(_("Record visit"), self.record_visit,
+                                   tip=_("Record visit (Ctrl+R)"))
+        row.addWidget(self.visit_button)
+        row.addWidget(button(_("Edit"), self.edit))
+        row.addWidget(button(_("Add member"), self.add_member))
+        row.addWidget(button(_("Open person"), self.open_member, tip=_("Open the card of the "
+                                                                       "chosen member")))
+        row.addWidget(button(_("Print visit act…"), self.print_visit,
+                             tip=_("Print the act of the chosen visit (Ctrl+P)")))
+        row.addStretch(1)
+        lay.addLayout(row)
+        lay.addWidget(section_label(_("Members")))
+        self.members = RecordTable(RecordTableModel([
+            Column("name", N_("Name"), lambda m: m.name),
+            Column("born", N_("Born"), lambda m: fmt_date(m.birth_date)),
+            Column("relation", N_("Relation"), lambda m: m.relation),
+            Column("registers", N_("Registers"), lambda m: ", ".join(
+                label(RegisterCategory, c) for c in m.registers)),
+        ], self, row_id=lambda m: m.person_id, alert=lambda m: bool(m.registers)))
+        self.members.setObjectName("householdMembers")
+        self.members.horizontalHeader().resizeSection(0, 230)
+        self.members.activated.connect(lambda _i: self.open_member())
+        lay.addWidget(self.members, 2)
+        lay.addWidget(section_label(_("Visits")))
+        self.visits = RecordTable(RecordTableModel([
+            Column("at", N_("When"), lambda v: fmt_datetime(v.visit.visited_at)),
+            Column("purpose", N_("Purpose"), lambda v: label(VisitPurpose, v.visit.purpose)),
+            Column("direction", N_("Direction"), lambda v: label(Direction, v.visit.direction)),
+            Column("met", N_("Persons met"), lambda v: ", ".join(v.persons_met)),
+            Column("findings", N_("Findings"), lambda v: v.visit.findings),
+        ], self, row_id=lambda v: v.visit.id, sort_value={"at": lambda v: v.visit.visited_at}))
+        self.visits.setObjectName("householdVisits")
+        for i, w in enumerate((120, 110, 130, 160)):
+            self.visits.horizontalHeader().resizeSection(i, w)
+        self.visits_list = ListOrEmpty(self.visits, _("No visits yet. Press Ctrl+R to record "
+                                                      "the first one."))
+        lay.addWidget(self.visits_list, 3)
+        self.body.hide()
+
+    def load(self, household_id: uuid.UUID | None) -> None:
+        self._requested = household_id
+        if household_id is None:
+            self.show_detail(None)
+            return
+        reg = self.ctx.reg
+
+        def done(detail: HouseholdDetail) -> None:
+            if self._requested == household_id:
+                self.show_detail(detail)
+
+        ops.Op(self, lambda: ui_queries.household_detail(reg, household_id)) \
+            .success(done).run()
+
+    def reload(self) -> None:
+        if self._requested is not None:
+            self.load(self._requested)
+
+    def show_detail(self, d: HouseholdDetail | None) -> None:
+        self.detail = d
+        self.empty.setVisible(d is None)
+        self.body.setVisible(d is not None)
+        if d is None:
+            return
+        h = d.household
+        self.address.setText(", ".join(x for x in (h.street, h.house, h.flat) if x))
+        facts = [h.makhalla, _("head: {name}").format(name=d.head_name) if d.head_name else "",
+                 _("conflict family: {v}").format(v=yes_no(h.conflict_family)), h.notes]
+        self.facts.setText(" · ".join(x for x in facts if x))
+        self.members.source.set_rows(d.members)
+        self.visits.source.set_rows(d.visits)
+        self.visits_list.show_list(bool(d.visits))
+
+    def record_visit(self) -> None:
+        if self.detail is not None:
+            actions.record_visit(self.ctx, self, household_id=self.detail.household.id)
+
+    def edit(self) -> None:
+        if self.detail is not None:
+            actions.edit_household(self.ctx, self, self.detail.household)
+
+    def add_member(self) -> None:
+        if self.detail is not None:
+            actions.add_member(self.ctx, self, self.detail.household.id)
+
+    def print_visit(self) -> bool:
+        from ui import printing
+
+        v = self.visits.current_record()
+        if v is None:
+            return False
+        printing.print_record(self.ctx, self, "visit-act", v.visit.id)
+        return True
+
+    def open_member(self) -> None:
+        m = self.members.current_record()
+        if m is not None and self.ctx.window is not None:
+            self.ctx.window.open_person(m.person_id)
+
+
+class HouseholdsPage(Page):
+    key = "households"
+    nav_title = N_("Households")
+    tables = ("household", "household_member", "household_visit", "visit_person", "person")
+
+    def __init__(self, ctx: Context, parent: QWidget | None = None) -> None:
+        super().__init__(ctx, parent)
+        self.title = _(self.nav_title)
+        head = QHBoxLayout()
+        head.addWidget(title_label(self.title))
+        self.count_label = muted_label()
+        head.addWidget(self.count_label, 1)
+        self.coverage = QProgressBar()
+        self.coverage.setMaximumWidth(260)
+        self.coverage.setTextVisible(True)
+        self.coverage_label = muted_label()
+        head.addWidget(self.coverage_label)
+        head.addWidget(self.coverage)
+        head.addWidget(button(_("New household"), self.new_item,
+                              tip=_("New household (Ctrl+N)")))
+        self.layout_.addLayout(head)
+        filters = QHBoxLayout()
+        self.search = QLineEdit()
+        self.search.setPlaceholderText(_("Street and house, or the head's surname (Ctrl+F)"))
+        self.search.setClearButtonEnabled(True)
+        self.search.textChanged.connect(lambda _t: self._timer.start())
+        filters.addWidget(self.search, 3)
+        self.street = ChoiceBox([], empty=_("Every street"))
+        self.street.currentIndexChanged.connect(self.apply_filter)
+        filters.addWidget(self.street, 2)
+        self.unvisited = QCheckBox(_("Not visited this quarter"))
+        self.unvisited.toggled.connect(self.apply_filter)
+        filters.addWidget(self.unvisited)
+        self.conflict = QCheckBox(_("Conflict families"))
+        self.conflict.toggled.connect(self.apply_filter)
+        filters.addWidget(self.conflict)
+        self.layout_.addLayout(filters)
+
+        self.model = HouseholdTableModel(ctx.reg, self)
+        self.table = QTableView()
+        self.table.setObjectName("householdsTable")
+        self.table.setModel(self.model)
+        self.table.setSelectionBehavior(QAbstractItemView.SelectionBehavior.SelectRows)
+        self.table.setSelectionMode(QAbstractItemView.SelectionMode.SingleSelection)
+        self.table.setEditTriggers(QAbstractItemView.EditTrigger.NoEditTriggers)
+        self.table.setAlternatingRowColors(True)
+        self.table.setSortingEnabled(True)
+        self.table.verticalHeader().hide()
+        self.table.verticalHeader().setDefaultSectionSize(self.fontMetrics().height() + 8)
+        self.table.verticalHeader().setSectionResizeMode(QHeaderView.ResizeMode.Fixed)
+        header = self.table.horizontalHeader()
+        header.setSortIndicator(0, Qt.SortOrder.AscendingOrder)
+        header.setSectionsMovable(True)
+        for i, w in enumerate((150, 60, 210, 76, 90, 70)):
+            header.resizeSection(i, w)
+        header.setStretchLastSection(True)
+        state = ctx.settings.column_state("households")
+        if state:
+            header.restoreState(QByteArray(state))
+        for sig in (header.sectionResized, header.sectionMoved):
+            sig.connect(lambda *_a: ctx.settings.set_column_state(
+                "households", bytes(header.saveState().data())))
+        self.table.selectionModel().currentRowChanged.connect(lambda *_a: self._sel.start())
+        self.table.activated.connect(lambda _i: self.view.members.setFocus())
+        self.model.loaded.connect(self._loaded)
+        self.list = ListOrEmpty(self.table, "")
+        self.view = HouseholdView(ctx)
+        self.splitter = QSplitter(Qt.Orientation.Horizontal)
+        self.splitter.addWidget(self.list)
+        self.splitter.addWidget(self.view)
+        state = ctx.settings.splitter_state("households")
+        if state:
+            self.splitter.restoreState(QByteArray(state))
+        else:
+            self.splitter.setSizes([660, 500])
+        self.splitter.splitterMoved.connect(lambda *_a: ctx.settings.set_splitter_state(
+            "households", bytes(self.splitter.saveState().data())))
+        self.layout_.addWidget(self.splitter, 1)
+        self._timer = QTimer(self, singleShot=True, interval=250)
+        self._timer.timeout.connect(self.apply_filter)
+        self._sel = QTimer(self, singleShot=True, interval=60)
+        self._sel.timeout.connect(self._show_current)
+        self._want: uuid.UUID | None = None
+
+    def query(self) -> HouseholdQuery:
+        since = ui_queries.quarter_start(today_local()) if self.unvisited.isChecked() else None
+        return HouseholdQuery(HouseholdFilter(text=self.search.text() or None,
+                                              street=self.street.code() or None,
+                                              conflict_only=self.conflict.isChecked(),
+                                              not_visited_since=since))
+
+    def apply_filter(self, *_args: Any) -> None:
+        self._timer.stop()
+        self._want = None  # a new list: the detail follows its first row
+        self.model.set_query(self.query())
+
+    def reload(self) -> None:
+        reg = self.reg
+
+        def work() -> tuple[list[tuple[str, int]], ui_queries.Coverage]:
+            return ui_queries.streets(reg), ui_queries.quarter_coverage(reg)
+
+        ops.Op(self, work).success(self._fill_side).run()
+        self.model.query = self.query()
+        self.model.reload()
+        self.view.reload()
+
+    def _fill_side(self, result: tuple[list[tuple[str, int]], ui_queries.Coverage]) -> None:
+        streets, cov = result
+        current = self.street.code()
+        self.street.blockSignals(True)
+        while self.street.count() > 1:
+            self.street.removeItem(1)
+        for name, n in streets:
+            self.street.addItem(f"{name} ({n})", name)
+        self.street.set_code(current)
+        self.street.blockSignals(False)
+        self.coverage.setMaximum(max(cov.total, 1))
+        self.coverage.setValue(cov.visited)
+        self.coverage.setFormat(f"{cov.visited} / {cov.total}")
+        self.coverage_label.setText(_("Visited this quarter:"))
+        self.coverage.setToolTip(_("Households visited since {date}").format(
+            date=fmt_date(cov.since)))
+
+    def _loaded(self, total: int) -> None:
+        self.count_label.setText(ngettext("{n} household", "{n} households", total)
+                                 .format(n=total))
+        self.list.set_empty_text(
+            _("No household matches. Clear the filters, or press Ctrl+N to add one.")
+            if self.search.text() or self.street.code() or self.unvisited.isChecked()
+            or self.conflict.isChecked() else
+            _("No households yet. Press Ctrl+N to add the first one."))
+        self.list.show_list(total > 0)
+        if not total:
+            self.view.load(None)
+            return
+        row = self.model.row_of(self._want) if self._want else None
+        if self._want is not None and row is None:
+            return
+        self._select_row(row or 0)
+
+    def _select_row(self, row: int) -> None:
+        index = self.model.index(row, 0)
+        self.table.selectionModel().setCurrentIndex(
+            index, QItemSelectionModel.SelectionFlag.ClearAndSelect
+            | QItemSelectionModel.SelectionFlag.Rows)
+        self.table.scrollTo(index)
+
+    def _show_current(self) -> None:
+        index = self.table.currentIndex()
+        hid = self.model.id_at(index.row()) if index.isValid() else None
+        if hid is not None and hid != self.view._requested:
+            self._want = hid
+            self.view.load(hid)
+
+    def open_household(self, household_id: uuid.UUID) -> None:
+        self._want = household_id
+        self.view.load(household_id)
+        row = self.model.row_of(household_id)
+        if row is not None:
+            self._select_row(row)
+
+    def focus_search(self) -> bool:
+        self.search.setFocus()
+        self.search.selectAll()
+        return True
+
+    def new_item(self) -> None:
+        actions.new_household(self.ctx, self, on_saved=lambda rec: self.open_household(rec.id))
+
+    def record_visit(self) -> bool:
+        self.view.record_visit()
+        return self.view.detail is not None
+
+    def print_current(self) -> bool:
+        return self.view.print_visit()

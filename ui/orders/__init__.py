@@ -1,0 +1,1 @@
+"""orders screen of the desktop client."""

@@ -1,0 +1,258 @@
+"""Protection orders: in force and past, extensions and breaches, ending-soon highlighted."""
+
+from __future__ import annotations
+
+import uuid
+from typing import Any
+
+from PySide6.QtCore import QByteArray, Qt
+from PySide6.QtWidgets import QHBoxLayout, QLabel, QSplitter, QVBoxLayout, QWidget
+
+from app.domain.enums import OrderStatus, Prohibition
+from app.i18n import N_, _, ngettext
+from app.services import ui_queries
+from app.services.today import ORDER_WARNING_DAYS
+from app.services.ui_queries import OrderDetail, OrderRow
+from ui import actions, ops, seams, style
+from ui.format import fmt_date, fmt_datetime, label, labels
+from ui.widgets.common import (
+    Context,
+    EmptyState,
+    ListOrEmpty,
+    Page,
+    button,
+    muted_label,
+    section_label,
+    title_label,
+)
+from ui.widgets.form import ChoiceBox, enum_choices
+from ui.widgets.paged_model import Column
+from ui.widgets.record_table import RecordTable, RecordTableModel
+
+
+def ending_soon(r: OrderRow) -> bool:
+    return r.order.status == "active" and 0 <= r.days_left <= ORDER_WARNING_DAYS
+
+
+class OrderView(QWidget):
+    def __init__(self, ctx: Context, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.ctx = ctx
+        self.detail: OrderDetail | None = None
+        self._requested: uuid.UUID | None = None
+        outer = QVBoxLayout(self)
+        outer.setContentsMargins(6, 0, 0, 0)
+        self.empty = EmptyState(_("Choose an order in the list. Orders are issued from a "
+                                  "family dispute, or with Ctrl+N."))
+        outer.addWidget(self.empty)
+        self.body = QWidget()
+        outer.addWidget(self.body, 1)
+        lay = QVBoxLayout(self.body)
+        lay.setContentsMargins(0, 0, 0, 0)
+        self.heading = QLabel()
+        style.role(self.heading, "pageTitle")
+        lay.addWidget(self.heading)
+        self.facts = QLabel()
+        self.facts.setWordWrap(True)
+        lay.addWidget(self.facts)
+        row = QHBoxLayout()
+        self.extend_button = button(_("Extend…"), self.extend)
+        row.addWidget(self.extend_button)
+        row.addWidget(button(_("Record breach"), self.breach))
+        self.revoke_button = button(_("Revoke…"), self.revoke)
+        row.addWidget(self.revoke_button)
+        row.addWidget(button(_("Protected person"), lambda: self._open("protected")))
+        row.addWidget(button(_("Respondent"), lambda: self._open("respondent")))
+        row.addWidget(button(_("Print…"), self.print_order, tip=_("Print the order (Ctrl+P)")))
+        row.addStretch(1)
+        lay.addLayout(row)
+        lay.addWidget(section_label(_("Extensions")))
+        self.extensions = RecordTable(RecordTableModel([
+            Column("on", N_("Decided"), lambda e: fmt_date(e.on)),
+            Column("days", N_("Days"), lambda e: str(e.days), align_right=True),
+            Column("until", N_("New end"), lambda e: fmt_date(e.new_end_date)),
+            Column("reason", N_("Reason"), lambda e: e.reason),
+        ], self), sortable=False)
+        lay.addWidget(self.extensions, 1)
+        lay.addWidget(section_label(_("Breaches")))
+        self.breaches = RecordTable(RecordTableModel([
+            Column("at", N_("When"), lambda b: fmt_datetime(b.at)),
+            Column("what", N_("What happened"), lambda b: b.description),
+            Column("action", N_("What was done"), lambda b: b.action),
+        ], self), sortable=False)
+        self.breaches_list = ListOrEmpty(self.breaches, _("No breaches recorded."))
+        lay.addWidget(self.breaches_list, 1)
+        self.body.hide()
+
+    def load(self, order_id: uuid.UUID | None, then: str | None = None) -> None:
+        self._requested = order_id
+        if order_id is None:
+            self.show_detail(None)
+            return
+        reg = self.ctx.reg
+
+        def done(d: OrderDetail) -> None:
+            if self._requested != order_id:
+                return
+            self.show_detail(d)
+            if then == "extend":
+                self.extend()
+
+        ops.Op(self, lambda: ui_queries.order_detail(reg, order_id)).success(done).run()
+
+    def reload(self) -> None:
+        if self._requested is not None:
+            self.load(self._requested)
+
+    def show_detail(self, d: OrderDetail | None) -> None:
+        self.detail = d
+        self.empty.setVisible(d is None)
+        self.body.setVisible(d is not None)
+        if d is None:
+            return
+        o = d.row.order
+        self.heading.setText(_("Order {number}").format(number=o.number or "—") + " — "
+                             + label(OrderStatus, o.status))
+        lines = [
+            _("Protected: {name}").format(name=d.row.protected_name),
+            _("Respondent: {name}").format(name=d.row.respondent_name),
+            _("Issued {date}; in force {start} to {end} ({days} days)").format(
+                date=fmt_date(o.issued_on), start=fmt_date(o.start_date),
+                end=fmt_date(o.end_date), days=o.duration_days),
+            _("Prohibited: {list}").format(list=labels(Prohibition, o.prohibitions)),
+            _("Grounds: {text}").format(text=o.grounds) if o.grounds else "",
+            _("Duties: {text}").format(text=o.duties) if o.duties else "",
+        ]
+        if ending_soon(d.row):
+            lines.append("<b style='color:#b3261e'>" + ngettext(
+                "Ends in {n} day.", "Ends in {n} days.", d.row.days_left).format(
+                n=d.row.days_left) + "</b>")
+        self.facts.setText("<br>".join(x.replace("\n", " ") for x in lines if x))
+        active = o.status == "active"
+        self.extend_button.setEnabled(active)
+        self.revoke_button.setEnabled(active)
+        self.extensions.source.set_rows(d.extensions)
+        self.breaches.source.set_rows(d.breaches)
+        self.breaches_list.show_list(bool(d.breaches))
+
+    def _open(self, who: str) -> None:
+        if self.detail is None or self.ctx.window is None:
+            return
+        o = self.detail.row.order
+        self.ctx.window.open_person(o.protected_person_id if who == "protected"
+                                    else o.respondent_person_id)
+
+    def print_order(self) -> bool:
+        from ui import printing
+
+        if self.detail is None:
+            return False
+        printing.print_record(self.ctx, self, "protection-order", self.detail.row.order.id)
+        return True
+
+    def extend(self) -> None:
+        from ui.orders.forms import ExtendForm
+
+        if self.detail is not None:
+            actions.open_form(self.ctx, ExtendForm(self, self.ctx.reg, self.detail.row.order),
+                              ("protection_order", "order_extension"))
+
+    def breach(self) -> None:
+        from ui.orders.forms import BreachForm
+
+        if self.detail is not None:
+            actions.open_form(self.ctx, BreachForm(self, self.ctx.reg, self.detail.row.order),
+                              ("order_breach",))
+
+    def revoke(self) -> None:
+        from ui.orders.forms import revoke
+
+        if self.detail is None:
+            return
+        if not seams.ask_confirm(self, _("Revoke this protection order? It stops protecting "
+                                         "the person from now on.")):
+            return
+        o, reg = self.detail.row.order, self.ctx.reg
+        actions.after_write(self.ctx, self, lambda: revoke(reg, o), ("protection_order",))
+
+
+class OrdersPage(Page):
+    key = "orders"
+    nav_title = N_("Protection orders")
+    tables = ("protection_order", "order_extension", "order_breach", "person")
+
+    def __init__(self, ctx: Context, parent: QWidget | None = None) -> None:
+        super().__init__(ctx, parent)
+        self.title = _(self.nav_title)
+        head = QHBoxLayout()
+        head.addWidget(title_label(self.title))
+        self.count_label = muted_label()
+        head.addWidget(self.count_label, 1)
+        self.status = ChoiceBox(enum_choices(OrderStatus), empty=_("Any status"))
+        self.status.currentIndexChanged.connect(self.reload)
+        head.addWidget(self.status)
+        head.addWidget(button(_("Issue order"), self.new_item, tip=_("Issue order (Ctrl+N)")))
+        self.layout_.addLayout(head)
+        self.table = RecordTable(RecordTableModel([
+            Column("number", N_("Number"), lambda r: r.order.number),
+            Column("protected", N_("Protected person"), lambda r: r.protected_name),
+            Column("respondent", N_("Respondent"), lambda r: r.respondent_name),
+            Column("until", N_("Until"), lambda r: fmt_date(r.order.end_date)),
+            Column("status", N_("Status"), lambda r: label(OrderStatus, r.order.status)),
+        ], self, alert=ending_soon, sort_value={"until": lambda r: r.order.end_date}))
+        self.table.setObjectName("ordersTable")
+        header = self.table.horizontalHeader()
+        for i, w in enumerate((104, 180, 180, 88)):
+            header.resizeSection(i, w)
+        self.table.selectionModel().currentRowChanged.connect(self._selected)
+        self.list = ListOrEmpty(self.table, _("No protection orders. Issue one from a family "
+                                              "dispute, or press Ctrl+N."))
+        self.view = OrderView(ctx)
+        self.splitter = QSplitter(Qt.Orientation.Horizontal)
+        self.splitter.addWidget(self.list)
+        self.splitter.addWidget(self.view)
+        state = ctx.settings.splitter_state("orders")
+        if state:
+            self.splitter.restoreState(QByteArray(state))
+        else:
+            self.splitter.setSizes([660, 500])
+        self.splitter.splitterMoved.connect(lambda *_a: ctx.settings.set_splitter_state(
+            "orders", bytes(self.splitter.saveState().data())))
+        self.layout_.addWidget(self.splitter, 1)
+        self._want: uuid.UUID | None = None
+
+    def reload(self, *_args: Any) -> None:
+        reg, status = self.reg, self.status.code() or None
+        ops.Op(self, lambda: ui_queries.order_rows(reg, status=status)).success(self._show).run()
+
+    def _show(self, rows: list[OrderRow]) -> None:
+        self.table.source.set_rows(rows)
+        soon = sum(1 for r in rows if ending_soon(r))
+        text = ngettext("{n} order", "{n} orders", len(rows)).format(n=len(rows))
+        if soon:
+            text += " · " + ngettext("{n} ends within a week", "{n} end within a week",
+                                     soon).format(n=soon)
+        self.count_label.setText(text)
+        self.list.show_list(bool(rows))
+        if self._want is not None and self.table.select_id(self._want):
+            pass
+        elif rows and not self.table.currentIndex().isValid():
+            self.table.selectRow(0)
+        self.view.reload()
+
+    def _selected(self, *_a: Any) -> None:
+        r = self.table.current_record()
+        if r is not None and r.id != self.view._requested:
+            self._want = r.id
+            self.view.load(r.id)
+
+    def open_order(self, order_id: uuid.UUID, then: str | None = None) -> None:
+        self._want = order_id
+        if not self.table.select_id(order_id) or then:
+            self.view.load(order_id, then=then)
+
+    def new_item(self) -> None:
+        actions.new_order(self.ctx, self, on_saved=lambda rec: self.open_order(rec.id))
+
+    def print_current(self) -> bool:
+        return self.view.print_order()

@@ -1,0 +1,1 @@
+"""persons screen of the desktop client."""

@@ -1,0 +1,1 @@
+"""registers screen of the desktop client."""

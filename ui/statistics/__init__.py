@@ -1,0 +1,1 @@
+"""statistics screen of the desktop client."""

@@ -1,0 +1,1 @@
+"""today screen of the desktop client."""

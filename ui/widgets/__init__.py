@@ -1,0 +1,1 @@
+"""Shared widgets: form dialogs, fields, empty states, pickers, small record tables."""

@@ -1,0 +1,140 @@
+"""Small lists (a person's check-ins, a dispute's measures): rows in memory, columns declared.
+
+For lists that stay small by nature (tens or hundreds of rows). Large lists use
+``PagedTableModel``. Columns follow Vorta's archive table: a key, a translatable header and
+a function from the record to its text; rows are the services' frozen dataclasses.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Sequence
+from typing import Any
+
+from PySide6.QtCore import (
+    QAbstractTableModel,
+    QModelIndex,
+    QPersistentModelIndex,
+    QSortFilterProxyModel,
+    Qt,
+)
+from PySide6.QtGui import QColor
+from PySide6.QtWidgets import QAbstractItemView, QHeaderView, QTableView, QWidget
+
+from app.i18n import _
+from ui.widgets.paged_model import ID_ROLE, ROW_ROLE, Column
+
+SORT_ROLE = Qt.ItemDataRole.UserRole + 3
+
+
+class RecordTableModel(QAbstractTableModel):
+    def __init__(self, columns: Sequence[Column], parent: Any = None, *,
+                 row_id: Callable[[Any], Any] = lambda r: getattr(r, "id", None),
+                 alert: Callable[[Any], bool] | None = None,
+                 sort_value: dict[str, Callable[[Any], Any]] | None = None) -> None:
+        super().__init__(parent)
+        self.columns = list(columns)
+        self.rows: list[Any] = []
+        self.row_id = row_id
+        self.alert = alert
+        self.sort_value = sort_value or {}
+
+    def set_rows(self, rows: Sequence[Any]) -> None:
+        self.beginResetModel()
+        self.rows = list(rows)
+        self.endResetModel()
+
+    def row_at(self, row: int) -> Any | None:
+        return self.rows[row] if 0 <= row < len(self.rows) else None
+
+    def row_of(self, record_id: Any) -> int | None:
+        for i, r in enumerate(self.rows):
+            if self.row_id(r) == record_id:
+                return i
+        return None
+
+    def rowCount(self, parent: QModelIndex | QPersistentModelIndex = QModelIndex()) -> int:  # noqa: B008,N802
+        return 0 if parent.isValid() else len(self.rows)
+
+    def columnCount(self, parent: QModelIndex | QPersistentModelIndex = QModelIndex()) -> int:  # noqa: B008,N802
+        return 0 if parent.isValid() else len(self.columns)
+
+    def data(self, index: QModelIndex | QPersistentModelIndex,
+             role: int = Qt.ItemDataRole.DisplayRole) -> Any:
+        if not index.isValid() or index.row() >= len(self.rows):
+            return None
+        r = self.rows[index.row()]
+        col = self.columns[index.column()]
+        if role in (Qt.ItemDataRole.DisplayRole, Qt.ItemDataRole.ToolTipRole):
+            return col.value(r)
+        if role == SORT_ROLE:
+            fn = self.sort_value.get(col.key)
+            return fn(r) if fn else col.value(r)
+        if role == Qt.ItemDataRole.ForegroundRole and self.alert is not None and self.alert(r):
+            return QColor("#b3261e")
+        if role == Qt.ItemDataRole.TextAlignmentRole and col.align_right:
+            return int(Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignVCenter)
+        if role == ID_ROLE:
+            return self.row_id(r)
+        if role == ROW_ROLE:
+            return r
+        return None
+
+    def headerData(self, section: int, orientation: Qt.Orientation,  # noqa: N802
+                   role: int = Qt.ItemDataRole.DisplayRole) -> Any:
+        if role != Qt.ItemDataRole.DisplayRole:
+            return None
+        if orientation == Qt.Orientation.Horizontal and 0 <= section < len(self.columns):
+            return _(self.columns[section].header)
+        return None
+
+    def flags(self, index: QModelIndex | QPersistentModelIndex) -> Qt.ItemFlag:
+        if not index.isValid():
+            return Qt.ItemFlag.NoItemFlags
+        return Qt.ItemFlag.ItemIsEnabled | Qt.ItemFlag.ItemIsSelectable
+
+
+class RecordTable(QTableView):
+    """A read-only table of records, sortable by clicking a header, keyboard friendly."""
+
+    def __init__(self, model: RecordTableModel, parent: QWidget | None = None, *,
+                 sortable: bool = True, stretch_last: bool = True) -> None:
+        super().__init__(parent)
+        self.source = model
+        if sortable:
+            proxy = QSortFilterProxyModel(self)
+            proxy.setSourceModel(model)
+            proxy.setSortRole(SORT_ROLE)
+            self.setModel(proxy)
+            self.setSortingEnabled(True)
+            self.sortByColumn(-1, Qt.SortOrder.AscendingOrder)
+        else:
+            self.setModel(model)
+        self.setSelectionBehavior(QAbstractItemView.SelectionBehavior.SelectRows)
+        self.setSelectionMode(QAbstractItemView.SelectionMode.SingleSelection)
+        self.setEditTriggers(QAbstractItemView.EditTrigger.NoEditTriggers)
+        self.setAlternatingRowColors(True)
+        self.setWordWrap(False)
+        self.verticalHeader().hide()
+        self.verticalHeader().setDefaultSectionSize(self.fontMetrics().height() + 8)
+        header = self.horizontalHeader()
+        header.setStretchLastSection(stretch_last)
+        header.setSectionResizeMode(QHeaderView.ResizeMode.Interactive)
+        header.setHighlightSections(False)
+
+    def current_record(self) -> Any | None:
+        index = self.currentIndex()
+        if not index.isValid():
+            return None
+        return self.model().data(index, ROW_ROLE)
+
+    def select_id(self, record_id: Any) -> bool:
+        row = self.source.row_of(record_id)
+        if row is None:
+            return False
+        index = self.source.index(row, 0)
+        model = self.model()
+        if isinstance(model, QSortFilterProxyModel):
+            index = model.mapFromSource(index)
+        self.setCurrentIndex(index)
+        self.scrollTo(index)
+        return True
