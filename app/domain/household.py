@@ -5,6 +5,7 @@ from __future__ import annotations
 import uuid
 from datetime import date, datetime
 
+from sqlalchemy import Index
 from sqlmodel import Field
 
 from app.domain.base import Replicated, UtcDateTime, code_field
@@ -34,6 +35,10 @@ class HouseholdMember(Replicated, table=True):
 
 class HouseholdVisit(Replicated, table=True):
     __tablename__ = "household_visit"
+    # Coverage and "not visited this quarter" scan visits by time (0006).
+    __table_args__ = (
+        Index("ix_household_visit_at_household", "visited_at", "household_id", "deleted"),
+    )
 
     household_id: uuid.UUID = Field(foreign_key="household.id", index=True)
     visited_at: datetime = Field(sa_type=UtcDateTime, index=True)

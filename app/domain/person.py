@@ -5,7 +5,7 @@ from __future__ import annotations
 import uuid
 from datetime import date
 
-from sqlalchemy import LargeBinary
+from sqlalchemy import Index, LargeBinary
 from sqlmodel import Field
 
 from app.domain.base import Replicated, code_field
@@ -13,6 +13,8 @@ from app.domain.base import Replicated, code_field
 
 class Person(Replicated, table=True):
     __tablename__ = "person"
+    # The persons table's first page, in name order, without a sort (0006).
+    __table_args__ = (Index("ix_person_list", "deleted", "surname", "given_name", "id"),)
 
     surname: str = Field(max_length=100)
     given_name: str = Field(max_length=100)

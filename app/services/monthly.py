@@ -39,8 +39,10 @@ def month_bounds(year: int, month: int) -> tuple[date, date]:
 
 def utc_bounds(year: int, month: int) -> tuple[datetime, datetime]:
     first, nxt = month_bounds(year, month)
-    return (datetime.combine(first, time(), TASHKENT).astimezone(UTC),
-            datetime.combine(nxt, time(), TASHKENT).astimezone(UTC))
+    return (
+        datetime.combine(first, time(), TASHKENT).astimezone(UTC),
+        datetime.combine(nxt, time(), TASHKENT).astimezone(UTC),
+    )
 
 
 @dataclass
@@ -73,65 +75,121 @@ def monthly_figures(reg: Register, year: int, month: int) -> MonthlyFigures:
     t0, t1 = utc_bounds(year, month)
     f = MonthlyFigures(year, month)
     with reg.reading() as s:
-        in_month_visit = (HouseholdVisit.deleted == False, HouseholdVisit.visited_at >= t0,
-                          HouseholdVisit.visited_at < t1)
+        in_month_visit = (
+            HouseholdVisit.deleted == False,
+            HouseholdVisit.visited_at >= t0,
+            HouseholdVisit.visited_at < t1,
+        )
         visits = _grouped(s, HouseholdVisit.direction, *in_month_visit)
-        measures = _grouped(s, PreventiveMeasure.direction, PreventiveMeasure.deleted == False,
-                            PreventiveMeasure.on >= first, PreventiveMeasure.on < nxt)
-        offences = _grouped(s, OffenceCase.direction, OffenceCase.deleted == False,
-                            OffenceCase.drawn_up_at >= t0, OffenceCase.drawn_up_at < t1)
-        disputes_opened = _grouped(s, FamilyDispute.nature, FamilyDispute.deleted == False,
-                                   FamilyDispute.reported_at >= t0,
-                                   FamilyDispute.reported_at < t1)
+        measures = _grouped(
+            s,
+            PreventiveMeasure.direction,
+            PreventiveMeasure.deleted == False,
+            PreventiveMeasure.on >= first,
+            PreventiveMeasure.on < nxt,
+        )
+        offences = _grouped(
+            s,
+            OffenceCase.direction,
+            OffenceCase.deleted == False,
+            OffenceCase.drawn_up_at >= t0,
+            OffenceCase.drawn_up_at < t1,
+        )
+        disputes_opened = _grouped(
+            s,
+            FamilyDispute.nature,
+            FamilyDispute.deleted == False,
+            FamilyDispute.reported_at >= t0,
+            FamilyDispute.reported_at < t1,
+        )
         for source in (visits, measures, offences):
             for k, n in source.items():
                 f.per_direction[k] = f.per_direction.get(k, 0) + n
         if disputes_opened:
             f.per_direction["family"] = f.per_direction.get("family", 0) + sum(
-                disputes_opened.values())
+                disputes_opened.values()
+            )
         f.disputes_opened = disputes_opened
         f.disputes_resolved = _grouped(
-            s, FamilyDispute.nature, FamilyDispute.deleted == False,
-            FamilyDispute.status.in_(RESOLVED), FamilyDispute.closed_on >= first,
-            FamilyDispute.closed_on < nxt)
+            s,
+            FamilyDispute.nature,
+            FamilyDispute.deleted == False,
+            FamilyDispute.status.in_(RESOLVED),
+            FamilyDispute.closed_on >= first,
+            FamilyDispute.closed_on < nxt,
+        )
         f.per_register = _grouped(
-            s, RegisterEntry.category, RegisterEntry.deleted == False,
+            s,
+            RegisterEntry.category,
+            RegisterEntry.deleted == False,
             RegisterEntry.start_date < nxt,
             (RegisterEntry.end_date == None) | (RegisterEntry.end_date >= first),  # noqa: E711
-            (RegisterEntry.removal_date == None) | (RegisterEntry.removal_date >= first))  # noqa: E711
-        f.measures = _grouped(s, PreventiveMeasure.kind, PreventiveMeasure.deleted == False,
-                              PreventiveMeasure.on >= first, PreventiveMeasure.on < nxt)
+            (RegisterEntry.removal_date == None) | (RegisterEntry.removal_date >= first),
+        )  # noqa: E711
+        f.measures = _grouped(
+            s,
+            PreventiveMeasure.kind,
+            PreventiveMeasure.deleted == False,
+            PreventiveMeasure.on >= first,
+            PreventiveMeasure.on < nxt,
+        )
         f.visits_made = sum(visits.values())
-        f.households_total = s.exec(select(func.count()).select_from(Household).where(
-            Household.deleted == False)).one()
-        f.households_covered = s.exec(select(func.count(func.distinct(
-            HouseholdVisit.household_id))).where(*in_month_visit)).one()
-        # Visits due: the newest visit before the month said when to come back.
-        rows = s.exec(select(HouseholdVisit.household_id, HouseholdVisit.next_visit_due,
-                             HouseholdVisit.visited_at).where(
-            HouseholdVisit.deleted == False, HouseholdVisit.visited_at < t1)).all()
-        latest_before: dict = {}
-        visited_after: dict = {}
-        for hid, due, at in rows:
-            if at < t0:
-                if hid not in latest_before or at > latest_before[hid][1]:
-                    latest_before[hid] = (due, at)
-            else:
-                visited_after.setdefault(hid, []).append(at)
-        for hid, (due, _at) in latest_before.items():
+        f.households_total = s.exec(
+            select(func.count()).select_from(Household).where(Household.deleted == False)
+        ).one()
+        f.households_covered = s.exec(
+            select(func.count(func.distinct(HouseholdVisit.household_id))).where(*in_month_visit)
+        ).one()
+        # Visits due: the newest visit before the month said when to come back. SQLite
+        # returns the other columns of the row that holds max(), one row per household.
+        latest_before = s.exec(
+            select(
+                HouseholdVisit.household_id,
+                HouseholdVisit.next_visit_due,
+                func.max(HouseholdVisit.visited_at),
+            )
+            .where(HouseholdVisit.deleted == False, HouseholdVisit.visited_at < t0)
+            .group_by(HouseholdVisit.household_id)
+        ).all()
+        visited_in_month = set(
+            s.exec(select(HouseholdVisit.household_id).where(*in_month_visit).distinct()).all()
+        )
+        for hid, due, _at in latest_before:
             if due is not None and first <= due < nxt:
                 f.visits_due += 1
-                if hid not in visited_after:
+                if hid not in visited_in_month:
                     f.visits_overdue += 1
-        f.orders_issued = s.exec(select(func.count()).select_from(ProtectionOrder).where(
-            ProtectionOrder.deleted == False, ProtectionOrder.issued_on >= first,
-            ProtectionOrder.issued_on < nxt)).one()
-        f.orders_extended = s.exec(select(func.count()).select_from(OrderExtension).where(
-            OrderExtension.deleted == False, OrderExtension.on >= first,
-            OrderExtension.on < nxt)).one()
-        f.contributions = [tuple(r) for r in s.exec(select(
-            CitizenContribution.person_id, CitizenContribution.organisation,
-            CitizenContribution.kind, CitizenContribution.proposed).where(
-            CitizenContribution.deleted == False, CitizenContribution.on >= first,
-            CitizenContribution.on < nxt).order_by(CitizenContribution.on)).all()]
+        f.orders_issued = s.exec(
+            select(func.count())
+            .select_from(ProtectionOrder)
+            .where(
+                ProtectionOrder.deleted == False,
+                ProtectionOrder.issued_on >= first,
+                ProtectionOrder.issued_on < nxt,
+            )
+        ).one()
+        f.orders_extended = s.exec(
+            select(func.count())
+            .select_from(OrderExtension)
+            .where(
+                OrderExtension.deleted == False, OrderExtension.on >= first, OrderExtension.on < nxt
+            )
+        ).one()
+        f.contributions = [
+            tuple(r)
+            for r in s.exec(
+                select(
+                    CitizenContribution.person_id,
+                    CitizenContribution.organisation,
+                    CitizenContribution.kind,
+                    CitizenContribution.proposed,
+                )
+                .where(
+                    CitizenContribution.deleted == False,
+                    CitizenContribution.on >= first,
+                    CitizenContribution.on < nxt,
+                )
+                .order_by(CitizenContribution.on)
+            ).all()
+        ]
     return f
