@@ -56,4 +56,8 @@ def upgrade(engine: Engine) -> None:
         before = check_not_newer(conn)
         cfg.attributes["connection"] = conn
         command.upgrade(cfg, "head")
+        # Sync's capture triggers follow the tables as migrated (a batch alter drops them).
+        from app.sync.capture import refresh_triggers
+
+        refresh_triggers(conn)
     log.info("schema migrated from %s to %s", before, head_revision())

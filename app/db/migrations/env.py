@@ -6,6 +6,7 @@ from alembic import context
 from sqlmodel import SQLModel
 
 import app.domain  # noqa: F401  registers the tables on SQLModel.metadata
+import app.sync.capture  # noqa: F401  the device's sync tables, so autogenerate keeps them
 
 target_metadata = SQLModel.metadata
 

@@ -1,0 +1,275 @@
+"""``tayanch hq``: headquarters' side — its database and keys, strongholds, devices,
+bundles brought on sticks, the sync service and the district report.
+
+HQ's files live in the data folder (``--data-dir`` or TAYANCH_DATA_DIR); the database is
+the SQLite file there unless ``hq init --db URL`` (or TAYANCH_HQ_DB) names PostgreSQL.
+No password: HQ runs unattended, its folder readable by its owner only.
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import re
+import sys
+from dataclasses import asdict
+from datetime import date
+from pathlib import Path
+
+from app.cli.common import data_dir, fail, fmt_date, print_json
+from app.hq import admin
+from app.i18n import _
+
+
+def add_commands(subparsers: argparse._SubParsersAction) -> None:
+    hq = subparsers.add_parser("hq", help=_("headquarters: strongholds, devices, sync service"))
+    hq.add_argument("--db", help=_("HQ's database URL (default: from 'hq init')"))
+    sub = hq.add_subparsers(dest="hq_command", metavar="ACTION")
+    hq.set_defaults(handler=lambda args: _usage(hq))
+
+    init = sub.add_parser("init", help=_("create HQ's database and key pair"))
+    init.add_argument("--db", dest="init_db", help="sqlite:///FILE or postgresql+psycopg://...")
+    init.add_argument("--name", default="", help=_("the district office's name"))
+    init.set_defaults(handler=cmd_init)
+
+    sh = sub.add_parser("stronghold", help=_("strongholds"))
+    sh_sub = sh.add_subparsers(dest="sh_command", metavar="ACTION")
+    sh.set_defaults(handler=lambda args: _usage(sh))
+    add = sh_sub.add_parser("add", help=_("register a stronghold"))
+    add.add_argument("code")
+    add.add_argument("--name", required=True)
+    add.add_argument("--region", default="")
+    add.add_argument("--district", default="")
+    add.add_argument("--makhalla", default="")
+    add.set_defaults(handler=cmd_stronghold_add)
+    ls = sh_sub.add_parser("list", help=_("list strongholds"))
+    ls.add_argument("--json", action="store_true")
+    ls.set_defaults(handler=cmd_stronghold_list)
+
+    code = sub.add_parser("enroll-code", help=_("print a one-time enrolment code"))
+    code.add_argument("code", metavar="STRONGHOLD")
+    code.add_argument("--days", type=int, default=admin.CODE_VALID_DAYS)
+    code.set_defaults(handler=cmd_enroll_code)
+
+    key = sub.add_parser("export-key", help=_("write HQ's public key file for USB enrolment"))
+    key.add_argument("--out", required=True, type=Path)
+    key.set_defaults(handler=cmd_export_key)
+
+    imp = sub.add_parser("import", help=_("apply a stronghold's bundle and write the reply"))
+    imp.add_argument("file", type=Path)
+    imp.add_argument("--reply", required=True, type=Path, help=_("file or folder for the reply"))
+    imp.set_defaults(handler=cmd_import)
+
+    serve = sub.add_parser("serve", help=_("run the sync service"))
+    serve.add_argument("--host", default="127.0.0.1")
+    serve.add_argument("--port", type=int, default=8765)
+    serve.add_argument("--ssl-certfile", help=_("TLS certificate (PEM); else use a proxy"))
+    serve.add_argument("--ssl-keyfile", help=_("TLS private key (PEM)"))
+    serve.add_argument("--workers", type=int, default=1)
+    serve.add_argument("--max-body-mb", type=int, default=256)
+    serve.set_defaults(handler=cmd_serve)
+
+    dev = sub.add_parser("devices", help=_("strongholds' devices and their last sync"))
+    dev.add_argument("--json", action="store_true")
+    dev.set_defaults(handler=cmd_devices)
+
+    rev = sub.add_parser("revoke", help=_("refuse a device from now on"))
+    rev.add_argument("device")
+    rev.set_defaults(handler=cmd_revoke)
+
+    rep = sub.add_parser("report", help=_("district summary across strongholds (PDF)"))
+    rep.add_argument("--out", required=True, type=Path)
+    rep.add_argument("--month", help="YYYY-MM")
+    rep.set_defaults(handler=cmd_report)
+
+    mv = sub.add_parser("move", help=_("give a record to another stronghold"))
+    mv.add_argument("table")
+    mv.add_argument("record_id")
+    mv.add_argument("--to", required=True, metavar="STRONGHOLD")
+    mv.set_defaults(handler=cmd_move)
+
+
+def _usage(parser: argparse.ArgumentParser) -> int:
+    parser.print_usage(sys.stderr)
+    return 2
+
+
+def _open(args: argparse.Namespace) -> admin.Hq:
+    return admin.open_hq(data_dir(args), db_url=getattr(args, "db", None))
+
+
+def cmd_init(args: argparse.Namespace) -> int:
+    url = args.init_db or getattr(args, "db", None) or os.environ.get("TAYANCH_HQ_DB")
+    if url and not re.match(r"^(sqlite|postgresql(\+psycopg)?)://", url):
+        fail(_("A database URL starts with sqlite:/// or postgresql+psycopg://."))
+    with admin.init_hq(data_dir(args), db_url=url, name=args.name) as hq:
+        print(_("Headquarters {hq} created in {path}.").format(hq=hq.hq_id, path=data_dir(args)))
+    return 0
+
+
+def cmd_stronghold_add(args: argparse.Namespace) -> int:
+    with _open(args) as hq:
+        admin.add_stronghold(
+            hq,
+            args.code,
+            name=args.name,
+            region=args.region,
+            district=args.district,
+            makhalla=args.makhalla,
+        )
+    print(_("Stronghold {code} registered.").format(code=args.code))
+    return 0
+
+
+def cmd_stronghold_list(args: argparse.Namespace) -> int:
+    with _open(args) as hq:
+        rows = admin.list_strongholds(hq)
+    if args.json:
+        print_json(rows)
+    else:
+        for r in rows:
+            print(f"{r['code']:<16} {r['name']}  {r['region']} / {r['district']} / {r['makhalla']}")
+    return 0
+
+
+def cmd_enroll_code(args: argparse.Namespace) -> int:
+    if args.days < 1 or args.days > 365:
+        fail(_("--days must be between 1 and 365."))
+    with _open(args) as hq:
+        code = admin.new_enrolment_code(hq, args.code, valid_days=args.days)
+    print(code)
+    return 0
+
+
+def cmd_export_key(args: argparse.Namespace) -> int:
+    if not args.out.parent.is_dir():
+        fail(_("No such folder: {path}").format(path=args.out.parent))
+    from app.sync.service import write_atomic
+
+    with _open(args) as hq:
+        write_atomic(args.out, admin.export_key(hq))
+        print(_("HQ's public key written to {path} (id {hq}).").format(path=args.out, hq=hq.hq_id))
+    return 0
+
+
+def cmd_import(args: argparse.Namespace) -> int:
+    from app.hq import ingest
+    from app.sync.service import write_atomic
+
+    if not args.file.is_file():
+        fail(_("No such file: {path}").format(path=args.file))
+    reply = args.reply
+    if not reply.is_dir() and not reply.parent.is_dir():
+        fail(_("No such folder: {path}").format(path=reply.parent))
+    with _open(args) as hq:
+        result = ingest.ingest(hq, args.file.read_bytes(), transport="usb")
+        if reply.is_dir():
+            reply = reply / f"tayanch-reply-{result.stronghold}-{date.today():%Y%m%d}.sync"
+        write_atomic(reply, result.reply)
+    if result.already_applied:
+        print(_("This bundle was already applied; nothing was changed."))
+    else:
+        print(
+            _(
+                "Applied: {accepted} changes accepted, {rejected} refused, {skipped} already here."
+            ).format(accepted=result.accepted, rejected=result.rejected, skipped=result.skipped)
+        )
+        if result.enrolled:
+            print(
+                _("The computer is now enrolled for stronghold {code}.").format(
+                    code=result.stronghold
+                )
+            )
+    print(
+        _("Reply written to {path}: {n} changes for the stronghold.").format(
+            path=reply, n=result.sent
+        )
+    )
+    return 0
+
+
+def cmd_serve(args: argparse.Namespace) -> int:
+    import uvicorn
+
+    folder = data_dir(args)
+    with _open(args):
+        pass  # refuse here, with one line, if there is no HQ or its database is down
+    ssl = {}
+    if args.ssl_certfile or args.ssl_keyfile:
+        if not (args.ssl_certfile and args.ssl_keyfile):
+            fail(_("Give both --ssl-certfile and --ssl-keyfile."))
+        ssl = {"ssl_certfile": args.ssl_certfile, "ssl_keyfile": args.ssl_keyfile}
+    os.environ["TAYANCH_HQ_DIR"] = str(folder)
+    os.environ["TAYANCH_HQ_MAX_BODY"] = str(args.max_body_mb * 1024 * 1024)
+    if getattr(args, "db", None):
+        os.environ["TAYANCH_HQ_DB"] = args.db
+    uvicorn.run(
+        "app.hq.server:app_from_env",
+        factory=True,
+        host=args.host,
+        port=args.port,
+        workers=max(1, args.workers),
+        log_level="info",
+        **ssl,
+    )
+    return 0
+
+
+def cmd_devices(args: argparse.Namespace) -> int:
+    with _open(args) as hq:
+        devices = admin.list_devices(hq)
+    if args.json:
+        print_json([asdict(d) for d in devices])
+        return 0
+    if not devices:
+        print(_("No devices are enrolled yet."))
+    for d in devices:
+        state = _("revoked") if d.revoked_at else _("in use")
+        last = _fmt(d.last_sync_at) or _("never")
+        print(
+            f"{d.stronghold_code:<12} {d.device_id}  {state:<8} {_('last sync:')} {last}  {d.stronghold_name}"
+        )
+    return 0
+
+
+def _fmt(text: str | None) -> str:
+    if not text:
+        return ""
+    from datetime import UTC, datetime
+
+    return fmt_date(datetime.fromisoformat(text).replace(tzinfo=UTC))
+
+
+def cmd_revoke(args: argparse.Namespace) -> int:
+    with _open(args) as hq:
+        device_id = admin.revoke_device(hq, args.device)
+    print(_("Device {device} revoked: its next sync will be refused.").format(device=device_id))
+    return 0
+
+
+def cmd_report(args: argparse.Namespace) -> int:
+    from app.hq import report
+
+    month = None
+    if args.month:
+        m = re.fullmatch(r"(\d{4})-(\d{2})", args.month)
+        if not m or not 1 <= int(m.group(2)) <= 12:
+            fail(_("Give the month as YYYY-MM, e.g. 2026-03."))
+        month = (int(m.group(1)), int(m.group(2)))
+    if not args.out.parent.is_dir():
+        fail(_("No such folder: {path}").format(path=args.out.parent))
+    lang = args.lang
+    with _open(args) as hq:
+        pdf = report.district_pdf(hq, month=month, lang=lang)
+    from app.sync.service import write_atomic
+
+    write_atomic(args.out, pdf)
+    print(_("Report written to {path}.").format(path=args.out))
+    return 0
+
+
+def cmd_move(args: argparse.Namespace) -> int:
+    with _open(args) as hq:
+        admin.move_record(hq, args.table, args.record_id, args.to)
+    print(_("Record moved to stronghold {code}.").format(code=args.to))
+    return 0

@@ -1,0 +1,906 @@
+"""What HQ does with a device's bundle: check it, apply it in one transaction, reply.
+
+The same function serves the USB path (``tayanch hq import``) and the network path
+(``POST /v1/sync``). Checks that refuse the whole bundle come first and change nothing;
+then, per change, HQ decides from its own copy of the record (never the bundle's word)
+whether this device may write it, merges the fields, numbers what it accepted, and
+commits. The reply is built after the commit from the log, so a reply lost on the way
+is simply built again when the same bundle comes back.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import logging
+import threading
+from collections import Counter, defaultdict
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+from typing import Any
+
+from sqlalchemy import Connection, and_, case, or_, select, text, update
+
+from app import __version__
+from app.hq.admin import Hq
+from app.hq.db import (
+    hq_alias,
+    hq_bundle,
+    hq_change,
+    hq_conflict,
+    hq_device,
+    hq_enrollment,
+    hq_rejected,
+)
+from app.hq.store import Store, chunks, now_text
+from app.sync import bundle, catalog, changes, codes, hlc, versions
+from app.sync.crypto import b64, key_id, unb64
+from app.sync.errors import (
+    AppTooOld,
+    BundleInvalid,
+    BundleReplayed,
+    Cancelled,
+    DeviceRevoked,
+    EnrolCodeInvalid,
+    ForeignRows,
+    SchemaTooNew,
+    UnknownSender,
+)
+from app.sync.merge import change_clocks, merge_fields
+
+log = logging.getLogger(__name__)
+
+MIN_PROTOCOL = 1
+
+
+@dataclass
+class Ingested:
+    reply: bytes
+    device_id: str
+    stronghold: str
+    already_applied: bool = False
+    accepted: int = 0
+    rejected: int = 0
+    skipped: int = 0
+    conflicts: int = 0
+    sent: int = 0
+    snapshot: bool = False
+    enrolled: bool = False
+    lang: str = ""
+
+    def summary(self) -> dict[str, Any]:
+        return {
+            "device": self.device_id,
+            "stronghold": self.stronghold,
+            "already_applied": self.already_applied,
+            "accepted": self.accepted,
+            "rejected": self.rejected,
+            "skipped": self.skipped,
+            "conflicts": self.conflicts,
+            "sent": self.sent,
+            "snapshot": self.snapshot,
+            "enrolled": self.enrolled,
+        }
+
+
+@dataclass
+class _Outcome:
+    accepted: int = 0
+    skipped: int = 0
+    conflicts: int = 0
+    rejected: list[dict[str, Any]] = field(default_factory=list)
+    restores: list[dict[str, Any]] = field(default_factory=list)
+    restored_device: bool = False
+
+
+# --- versions -----------------------------------------------------------------------
+
+
+def check_versions(protocol: Any, schema: Any) -> None:
+    if not isinstance(protocol, int) or protocol < MIN_PROTOCOL:
+        raise AppTooOld(schema=str(schema)[:20])
+    if protocol > bundle.PROTOCOL or not isinstance(schema, str):
+        raise SchemaTooNew(schema=str(schema)[:20])
+    if schema not in versions.known():
+        raise SchemaTooNew(schema=schema[:20])
+    if schema not in versions.accepted():
+        raise AppTooOld(schema=schema)
+
+
+# --- opening -------------------------------------------------------------------------
+
+
+def _device_row(conn: Connection, device_id: str) -> dict[str, Any] | None:
+    row = conn.execute(select(hq_device).where(hq_device.c.device_id == device_id)).mappings()
+    first = row.first()
+    return dict(first) if first else None
+
+
+def sender_key_for(hq: Hq):
+    def sender_key(clear: dict[str, Any]) -> bytes:
+        with hq.engine.connect() as conn:
+            device = _device_row(conn, clear["from"])
+        if device is not None:
+            if device["revoked_at"]:
+                raise DeviceRevoked()
+            return unb64(device["sign_pub"])
+        enrol_pub = clear.get("enrol_pub")
+        if isinstance(enrol_pub, str):
+            try:
+                key = unb64(enrol_pub)
+            except ValueError:
+                raise UnknownSender(sender=clear["from"][:40]) from None
+            if len(key) == 32:
+                return key
+        raise UnknownSender(sender=clear["from"][:40])
+
+    return sender_key
+
+
+def _lock_stronghold(conn: Connection, stronghold: str) -> None:
+    """Serialise the syncs of one stronghold (PostgreSQL; SQLite writers are serial)."""
+    if conn.dialect.name == "postgresql":
+        key = int.from_bytes(hashlib.sha256(stronghold.encode()).digest()[:8], "big", signed=True)
+        conn.execute(text("SELECT pg_advisory_xact_lock(:k)"), {"k": key})
+
+
+def _code_usable(conn: Connection, code: Any, stronghold: str) -> bool:
+    if not isinstance(code, str):
+        return False
+    row = conn.execute(
+        select(hq_enrollment.c.used_at, hq_enrollment.c.expires_at).where(
+            hq_enrollment.c.code_hash == codes.code_hash(code),
+            hq_enrollment.c.stronghold_code == stronghold,
+        )
+    ).first()
+    return row is not None and row[0] is None and row[1] > datetime.now(UTC).isoformat()
+
+
+def enrol_device(conn: Connection, request: Any, *, device_id: str, sign_pub: bytes) -> dict:
+    """Register a device from its enrolment request; the code is used up."""
+    if not isinstance(request, dict):
+        raise EnrolCodeInvalid()
+    code = request.get("code")
+    if (
+        not isinstance(code, str)
+        or request.get("device") != device_id
+        or request.get("sign_pub") != b64(sign_pub)
+        or not isinstance(request.get("box_pub"), str)
+    ):
+        raise EnrolCodeInvalid()
+    try:
+        box_pub = unb64(request["box_pub"])
+    except ValueError:
+        raise EnrolCodeInvalid() from None
+    if len(box_pub) != 32:
+        raise EnrolCodeInvalid()
+    now = datetime.now(UTC)
+    taken = conn.execute(
+        update(hq_enrollment)
+        .where(
+            hq_enrollment.c.code_hash == codes.code_hash(code),
+            hq_enrollment.c.used_at.is_(None),
+            hq_enrollment.c.expires_at > now.isoformat(),
+            hq_enrollment.c.stronghold_code == request.get("stronghold"),
+        )
+        .values(used_at=now.isoformat(), device_id=device_id)
+    ).rowcount
+    if taken != 1:
+        raise EnrolCodeInvalid()
+    label = request.get("label") if isinstance(request.get("label"), str) else ""
+    replaces = request.get("replaces")
+    earlier = _device_row(conn, replaces) if isinstance(replaces, str) else None
+    if earlier is None or earlier["stronghold_code"] != request["stronghold"]:
+        replaces = None
+    conn.execute(
+        hq_device.insert().values(
+            device_id=device_id,
+            stronghold_code=request["stronghold"],
+            label=label[:200],
+            replaces=replaces,
+            sign_pub=b64(sign_pub),
+            box_pub=request["box_pub"],
+            enrolled_at=now_text(),
+            last_bundle_seq=0,
+            confirmed_cursor=0,
+            sent_cursor=0,
+            max_seq_seen=0,
+            reply_seq=0,
+            app_version="",
+            schema_rev="",
+            lang="",
+        )
+    )
+    log.info("device %s enrolled for %s", device_id[:8], request["stronghold"])
+    device = _device_row(conn, device_id)
+    assert device is not None
+    return device
+
+
+# --- applying ---------------------------------------------------------------------------
+
+
+def _reject(out: _Outcome, c: dict[str, Any], code: str, **params: Any) -> None:
+    out.rejected.append(
+        {
+            "i": c["i"],
+            "t": c["t"],
+            "r": c["r"],
+            "code": code,
+            "params": params,
+            "fields": sorted(c["f"]),
+        }
+    )
+
+
+def _apply(
+    conn: Connection,
+    store: Store,
+    device: dict[str, Any],
+    incoming: list[tuple[dict[str, Any], str]],
+    *,
+    bundle_id: str,
+    cancel: threading.Event | None,
+) -> _Outcome:
+    out = _Outcome()
+    stronghold = device["stronghold_code"]
+    device_id = device["device_id"]
+    # A change HQ has is filed under its device and sequence number: one range query
+    # finds every one this bundle repeats (a lost reply, a restored register).
+    seqs = [c["q"] for c, _ in incoming if "q" in c]
+    known = store.change_ids_from(device_id, min(seqs)) if seqs else set()
+    if seqs and device.get("replaces"):
+        known |= store.change_ids_from(device["replaces"], min(seqs))
+    if len(seqs) != len(incoming):
+        known |= store.known_change_ids([c["i"] for c, _ in incoming if "q" not in c])
+    prior = {x["i"]: x for x in _rejections(conn, hq_rejected.c.device_id == device_id)}
+    aliases = {
+        (r[0], r[1]): r[2]
+        for r in conn.execute(
+            select(hq_alias.c.tbl, hq_alias.c.row_id, hq_alias.c.target_id).where(
+                hq_alias.c.device_id == device_id
+            )
+        )
+    }
+    todo: list[tuple[dict[str, Any], str]] = []
+    for c, line in incoming:
+        if c["i"] in known:
+            out.skipped += 1
+        elif c["i"] in prior:
+            out.rejected.append(prior[c["i"]])  # the same answer as the first time
+        else:
+            known.add(c["i"])
+            todo.append((c, line))
+
+    # What the batch touches, loaded once, and what it refers to (one pass).
+    fks = {t: list(info.foreign_keys.items()) for t, info in catalog.tables().items()}
+    keys: list[tuple[str, str]] = []
+    touched: dict[str, set[str]] = defaultdict(set)
+    refs: dict[str, set[str]] = defaultdict(set)
+    with_refs = []
+    inserted_ids: dict[str, set[str]] = defaultdict(set)
+    for c, _ in todo:
+        t = c["t"]
+        key = (t, aliases.get((t, c["r"]), c["r"]) if aliases else c["r"])
+        keys.append(key)
+        touched[t].add(key[1])
+        if c["o"] == "i":
+            inserted_ids[t].add(key[1])
+        if fks[t]:
+            f = c["f"]
+            found = False
+            for col, target in fks[t]:
+                v = f.get(col)
+                if v is not None:
+                    refs[target].add(v)
+                    found = True
+            if found:
+                with_refs.append((key, c))
+    counts = Counter(keys)
+    rows: dict[tuple[str, str], dict[str, Any]] = {}
+    clocks: dict[tuple[str, str], dict[str, str]] = {}
+    for t, ids_t in touched.items():
+        loaded = store.load_rows(t, ids_t)
+        for r, values in loaded.items():
+            rows[(t, r)] = values
+        if loaded:
+            for r, cl in store.clocks(t, loaded).items():
+                clocks[(t, r)] = cl
+    # The rows this bundle adds, and those of them whose references lead nowhere: a
+    # reference to a missing row is rejected (never an error), and so is, in turn, a row
+    # that refers to a rejected one.
+    inserting: dict[str, set[str]] = defaultdict(set)
+    for t, ids_t in inserted_ids.items():
+        if t not in catalog.REFERENCE_TABLES:
+            inserting[t] = ids_t - {r for (tt, r) in rows if tt == t}
+    present: dict[str, set[str]] = {t: store.existing_ids(t, ids_t) for t, ids_t in refs.items()}
+    bad: dict[tuple[str, str], str] = {}
+    changed = True
+    while changed:
+        changed = False
+        for (t, r), c in with_refs:
+            if (t, r) in bad or c["o"] != "i" or r not in inserting[t]:
+                continue
+            for col, target in fks[t]:
+                v = c["f"].get(col)
+                if (
+                    v is not None
+                    and v not in present.get(target, ())
+                    and v not in inserting[target]
+                ):
+                    bad[(t, r)] = target
+                    inserting[t].discard(r)
+                    changed = True
+                    break
+    # A number that must be unique per stronghold (an issued document's) already taken
+    # by another computer of the stronghold: that insert is rejected, the rest goes on.
+    for t, key_cols in catalog.unique_keys().items():
+        if not inserting.get(t):
+            continue
+        wanted: dict[tuple, str] = {}
+        for (tt, r), (c, _) in zip(keys, todo, strict=True):
+            if tt == t and c["o"] == "i" and r in inserting[t]:
+                values = {**changes.neutral_values(t), **c["f"]}
+                k = tuple(values.get(col) for col in key_cols)
+                if k in wanted:
+                    bad[(t, r)] = "duplicate"
+                    inserting[t].discard(r)
+                else:
+                    wanted[k] = r
+        for k in store.existing_keys(t, key_cols, list(wanted)):
+            bad[(t, wanted[k])] = "duplicate"
+            inserting[t].discard(wanted[k])
+    for t, ids_t in inserting.items():
+        present.setdefault(t, set()).update(ids_t)
+
+    changes.check_inserts([c for c, _ in todo if c["o"] == "i"])
+    neutral = {t: changes.neutral_values(t) for t in touched}
+    new_rows: dict[str, list[dict[str, Any]]] = defaultdict(list)
+    fresh: dict[tuple[str, str], dict[str, Any]] = {}
+    dirty: dict[tuple[str, str], dict[str, Any]] = defaultdict(dict)
+    log_rows: list[tuple] = []
+    conflict_rows: list[dict[str, Any]] = []
+    now = now_text()
+    for n, (c, line) in enumerate(todo):
+        if n % 5000 == 4999 and cancel is not None and cancel.is_set():
+            raise Cancelled()
+        t, r = key = keys[n]
+        if (
+            counts[key] == 1
+            and c["o"] == "i"
+            and r in inserting[t]
+            and t not in catalog.NATURAL_KEYS
+            and r == c["r"]
+        ):
+            # The bulk of a first bundle: a new row nothing else in the bundle touches.
+            new_rows[t].append({**neutral[t], **c["f"], "id": r})
+            log_rows.append((c["i"], stronghold, t, r, c["h"], line, device_id, c.get("q"), now))
+            out.accepted += 1
+            continue
+        rewritten = aliased = False
+        target = aliases.get((t, c["r"])) if aliases else None
+        if target is not None:
+            c = {**c, "r": target}
+            rewritten = True
+        r = c["r"]
+        if t in catalog.REFERENCE_TABLES:
+            _reject(out, c, "reference_data")
+            continue
+        row = rows.get((t, r))
+        if row is None and c["o"] == "i" and t in catalog.NATURAL_KEYS:
+            key_values = {k: c["f"].get(k) for k in catalog.NATURAL_KEYS[t]}
+            match = store.find_by(t, key_values) if None not in key_values.values() else None
+            if match is not None and match != r:
+                conn.execute(
+                    hq_alias.insert().values(tbl=t, row_id=r, target_id=match, device_id=device_id)
+                )
+                aliases[(t, r)] = match
+                if (t, match) in fresh:
+                    clocks[(t, match)] = change_clocks(fresh.pop((t, match)))
+                if (t, match) not in rows:
+                    rows[(t, match)] = store.load_rows(t, [match])[match]
+                    clocks[(t, match)] = store.clocks(t, [match]).get(match, {})
+                dropped = catalog.hq_only_fields(t)
+                c = {
+                    **c,
+                    "r": match,
+                    "f": {k: v for k, v in c["f"].items() if k not in dropped},
+                }
+                if "b" in c:
+                    c["b"] = {k: v for k, v in c["b"].items() if k in c["f"]}
+                rewritten = aliased = True
+                r = match
+                row = rows[(t, r)]
+                if not c["f"]:
+                    out.accepted += 1
+                    continue
+        if row is None:
+            if c["o"] != "i":
+                _reject(out, c, "unknown_record")
+                continue
+            if bad.get((t, r)) == "duplicate":
+                _reject(out, c, "duplicate_number")
+                continue
+            if (t, r) in bad:
+                _reject(out, c, "missing_reference", table=bad[(t, r)])
+                continue
+            values = {**neutral[t], **c["f"], "id": r}  # changes.fill_missing, inlined
+            rows[(t, r)] = values
+            fresh[(t, r)] = c  # its field stamps, worked out only if the row changes again
+            new_rows[t].append(values)
+        else:
+            owner = row["stronghold_code"]
+            if owner is None:
+                _reject(out, c, "reference_data")
+                continue
+            if owner != stronghold:
+                _reject(out, c, "other_stronghold")
+                continue
+            forbidden = sorted(set(c["f"]) & catalog.hq_only_fields(t))
+            if forbidden:
+                _reject(out, c, "hq_only_field", field=forbidden[0])
+                continue
+            if t in catalog.IMMUTABLE_TABLES:
+                _reject(out, c, "immutable")
+                continue
+            if t in catalog.INSERT_ONLY_TABLES and set(c["f"]) - catalog.TOMBSTONE_FIELDS:
+                _reject(out, c, "insert_only")
+                continue
+            bad_ref = next(
+                (
+                    target
+                    for col, target in fks[t]
+                    if c["f"].get(col) is not None and c["f"][col] not in present.get(target, ())
+                ),
+                None,
+            )
+            if bad_ref:
+                _reject(out, c, "missing_reference", table=bad_ref)
+                continue
+            if (t, r) in fresh:
+                clocks[(t, r)] = change_clocks(fresh.pop((t, r)))
+            merged = merge_fields(row, clocks.get((t, r), {}), c)
+            if merged.updates:
+                row.update(merged.updates)
+                clocks.setdefault((t, r), {}).update(merged.clocks)
+                dirty[(t, r)].update(merged.updates)
+            # Two registers creating the same stronghold or setting is not a conflict.
+            for fc in merged.conflicts if not aliased else ():
+                winner, loser = (
+                    (fc.remote_value, fc.local_value)
+                    if fc.winner == "remote"
+                    else (fc.local_value, fc.remote_value)
+                )
+                conflict_rows.append(
+                    {
+                        "id": _conflict_id(t, r, fc.field, fc.local_hlc, fc.remote_hlc),
+                        "tbl": t,
+                        "row_id": r,
+                        "field": fc.field,
+                        "winner_value": changes.dumps(winner),
+                        "loser_value": changes.dumps(loser),
+                        "winner_hlc": max(fc.local_hlc, fc.remote_hlc),
+                        "loser_hlc": min(fc.local_hlc, fc.remote_hlc),
+                        "stronghold_code": stronghold,
+                        "created_at": now,
+                    }
+                )
+        out.accepted += 1
+        log_rows.append(
+            (
+                c["i"],
+                stronghold,
+                t,
+                r,
+                c["h"],
+                changes.dumps(c) if rewritten else line,
+                device_id,
+                c.get("q"),
+                now,
+            )
+        )
+
+    for t in catalog.tables():
+        if new_rows.get(t):
+            store.insert_rows(t, new_rows[t])
+    new_keys = {(t, v["id"]) for t, vs in new_rows.items() for v in vs}
+    by_table: dict[str, list[tuple[str, dict[str, Any]]]] = defaultdict(list)
+    for (t, r), values in dirty.items():
+        if (t, r) not in new_keys:  # new rows went in with their merged values
+            by_table[t].append((r, values))
+    for t, items in by_table.items():
+        store.update_rows(t, items)
+    store.log_changes(log_rows)
+    if out.rejected:
+        first_time = [x for x in out.rejected if x["i"] not in prior]
+        if first_time:
+            conn.execute(
+                hq_rejected.insert(),
+                [
+                    {
+                        "change_id": x["i"],
+                        "bundle_id": bundle_id,
+                        "device_id": device_id,
+                        "tbl": x["t"],
+                        "row_id": x["r"],
+                        "reason": x["code"],
+                        "params": changes.dumps(x["params"]),
+                        "fields": changes.dumps(x["fields"]),
+                        "at": now,
+                    }
+                    for x in first_time
+                ],
+            )
+    if conflict_rows:
+        have = {
+            r[0]
+            for chunk in chunks([x["id"] for x in conflict_rows])
+            for r in conn.execute(select(hq_conflict.c.id).where(hq_conflict.c.id.in_(chunk)))
+        }
+        unique = {x["id"]: x for x in conflict_rows if x["id"] not in have}
+        if unique:
+            conn.execute(hq_conflict.insert(), list(unique.values()))
+        out.conflicts = len(unique)
+    return out
+
+
+def _conflict_id(t: str, r: str, f: str, a: str, b: str) -> str:
+    raw = "|".join((t, r, f, min(a, b), max(a, b))).encode("utf-8")
+    return hashlib.sha256(raw).hexdigest()[:32]
+
+
+def _restores(store: Store, rejected: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    """HQ's values for the fields of rejected updates, so the device can put them back."""
+    out = []
+    for x in rejected:
+        if x["code"] == "unknown_record":
+            continue
+        row = store.load_rows(x["t"], [x["r"]]).get(x["r"])
+        if row is None:
+            continue
+        out.append({"t": x["t"], "r": x["r"], "f": {k: row[k] for k in x["fields"] if k in row}})
+    return out
+
+
+def _rejections(conn: Connection, where: Any) -> list[dict[str, Any]]:
+    rows = conn.execute(
+        select(
+            hq_rejected.c.change_id,
+            hq_rejected.c.tbl,
+            hq_rejected.c.row_id,
+            hq_rejected.c.reason,
+            hq_rejected.c.params,
+            hq_rejected.c.fields,
+        ).where(where)
+    ).fetchall()
+    return [
+        {
+            "i": r[0],
+            "t": r[1],
+            "r": r[2],
+            "code": r[3],
+            "params": json.loads(r[4]),
+            "fields": json.loads(r[5]),
+        }
+        for r in rows
+    ]
+
+
+# --- the whole exchange ----------------------------------------------------------------
+
+
+def _header_int(header: dict[str, Any], key: str, default: int | None = 0) -> int | None:
+    value = header.get(key, default)
+    if value is None:
+        return default
+    if not isinstance(value, int) or isinstance(value, bool) or value < 0:
+        raise BundleInvalid(detail=key)
+    return value
+
+
+def ingest(
+    hq: Hq,
+    data: bytes,
+    *,
+    transport: str = "usb",
+    cancel: threading.Event | None = None,
+) -> Ingested:
+    """Apply a device's bundle and return HQ's reply bundle (see the module doc)."""
+    opened = bundle.open_bundle(data, hq.keys, sender_key_for(hq))
+    header = opened.header
+    if header.get("kind") != "device":
+        raise BundleInvalid(detail="not a device bundle")
+    check_versions(header.get("protocol"), header.get("schema"))
+    seq = _header_int(header, "seq")
+    cursor = _header_int(header, "cursor")
+    seq_high = _header_int(header, "seq_high")
+    last = _header_int(header, "last", None)
+    assert seq is not None and cursor is not None and seq_high is not None
+    device_id = opened.clear["from"]
+    lang = header.get("lang") if isinstance(header.get("lang"), str) else ""
+    with hq.engine.connect() as conn:
+        known_device = _device_row(conn, device_id)
+        done = _applied(conn, header["bundle"]) if known_device else False
+    if known_device is not None:
+        stronghold = known_device["stronghold_code"]
+    else:
+        enrol = header.get("enrol")
+        stronghold = enrol.get("stronghold") if isinstance(enrol, dict) else None
+        if not isinstance(stronghold, str):
+            raise UnknownSender(sender=device_id[:40])
+        # A stranger's bundle is read only if its code would let it in.
+        with hq.engine.connect() as conn:
+            if not _code_usable(conn, enrol.get("code"), stronghold):
+                raise EnrolCodeInvalid()
+    if header.get("stronghold") != stronghold:
+        raise ForeignRows(stronghold=str(header.get("stronghold"))[:16])
+    result = Ingested(b"", device_id, stronghold, lang=lang or "")
+    if done:
+        # Seen before (a second stick, or a retry after a lost answer): nothing to apply,
+        # and no need to read the changes; the reply is built again.
+        return _replay_reply(hq, result, header, cursor, last)
+    with changes.gc_paused():
+        return _ingest_changes(hq, opened, result, transport, cancel)
+
+
+def _ingest_changes(
+    hq: Hq,
+    opened: bundle.Opened,
+    result: Ingested,
+    transport: str,
+    cancel: threading.Event | None,
+) -> Ingested:
+    header = opened.header
+    seq = _header_int(header, "seq")
+    cursor = _header_int(header, "cursor")
+    seq_high = _header_int(header, "seq_high")
+    last = _header_int(header, "last", None)
+    assert seq is not None and cursor is not None and seq_high is not None
+    device_id, stronghold, lang = result.device_id, result.stronghold, result.lang
+    done = False
+    incoming = list(zip(changes.parse_all(opened.lines), opened.lines, strict=True))
+    for c, _ in incoming:
+        owner = c["f"].get("stronghold_code", stronghold)
+        if owner != stronghold:
+            raise ForeignRows(stronghold=str(owner)[:16])
+
+    with hq.write_engine.begin() as conn:
+        _lock_stronghold(conn, stronghold)
+        device = _device_row(conn, device_id)
+        if device is None:
+            device = enrol_device(
+                conn,
+                header.get("enrol"),
+                device_id=device_id,
+                sign_pub=unb64(opened.clear["enrol_pub"]),
+            )
+            result.enrolled = True
+        elif device["revoked_at"]:
+            raise DeviceRevoked()
+        before = dict(device)
+        if _applied(conn, header["bundle"]):
+            done = True
+        else:
+            if seq <= device["last_bundle_seq"]:
+                raise BundleReplayed()
+            restored = seq_high < device["max_seq_seen"] or _seq_collision(
+                conn, device_id, incoming
+            )
+            store = Store(conn)
+            outcome = _apply(
+                conn, store, device, incoming, bundle_id=header["bundle"], cancel=cancel
+            )
+            outcome.restored_device = restored
+            conn.execute(
+                hq_bundle.insert().values(
+                    bundle_id=header["bundle"],
+                    device_id=device_id,
+                    seq=seq,
+                    applied_at=now_text(),
+                    transport=transport,
+                    accepted=outcome.accepted,
+                    rejected=len(outcome.rejected),
+                    skipped=outcome.skipped,
+                )
+            )
+            conn.execute(
+                update(hq_device)
+                .where(hq_device.c.device_id == device_id)
+                .values(
+                    last_bundle_seq=seq,
+                    confirmed_cursor=cursor,
+                    max_seq_seen=max(device["max_seq_seen"], seq_high),
+                    last_sync_at=now_text(),
+                    last_transport=transport,
+                    app_version=str(header.get("app", ""))[:40],
+                    schema_rev=str(header.get("schema", ""))[:40],
+                    lang=(lang or "")[:8],
+                )
+            )
+            outcome.restores = _restores(store, outcome.rejected)
+    if done:
+        return _replay_reply(hq, result, header, cursor, last)
+    result.accepted = outcome.accepted
+    result.rejected = len(outcome.rejected)
+    result.skipped = outcome.skipped
+    result.conflicts = outcome.conflicts
+    result.snapshot = (
+        cursor == 0
+        or cursor < before["confirmed_cursor"]
+        or cursor > before["sent_cursor"]
+        or outcome.restored_device
+    )
+    result.reply, result.sent = build_reply(
+        hq,
+        device_id,
+        in_reply_to=header["bundle"],
+        cursor=cursor,
+        acked_upto=last,
+        rejected=outcome.rejected,
+        restores=outcome.restores,
+        snapshot=result.snapshot,
+    )
+    log.info(
+        "bundle from %s: %d accepted, %d rejected, %d skipped, %d sent",
+        device_id[:8],
+        result.accepted,
+        result.rejected,
+        result.skipped,
+        result.sent,
+    )
+    return result
+
+
+def _applied(conn: Connection, bundle_id: str) -> bool:
+    found = conn.execute(
+        select(hq_bundle.c.bundle_id).where(hq_bundle.c.bundle_id == bundle_id)
+    ).first()
+    return found is not None
+
+
+def _replay_reply(
+    hq: Hq, result: Ingested, header: dict[str, Any], cursor: int, last: int | None
+) -> Ingested:
+    with hq.engine.connect() as conn:
+        device = _device_row(conn, result.device_id)
+        assert device is not None
+        if device["revoked_at"]:
+            raise DeviceRevoked()
+        rejected = _rejections(conn, hq_rejected.c.bundle_id == header["bundle"])
+        restores = _restores(Store(conn), rejected)
+    result.already_applied = True
+    result.rejected = len(rejected)
+    result.snapshot = cursor == 0 or cursor > device["sent_cursor"]
+    result.reply, result.sent = build_reply(
+        hq,
+        result.device_id,
+        in_reply_to=header["bundle"],
+        cursor=cursor,
+        acked_upto=last,
+        rejected=rejected,
+        restores=restores,
+        snapshot=result.snapshot,
+    )
+    return result
+
+
+def _seq_collision(
+    conn: Connection, device_id: str, incoming: list[tuple[dict[str, Any], str]]
+) -> bool:
+    """Whether HQ holds other changes under this device's sequence numbers: the device
+    was restored from a backup (or copied) and has lost changes HQ must send back."""
+    seqs = [c["q"] for c, _ in incoming if "q" in c]
+    if not seqs:
+        return False
+    held = conn.execute(
+        select(hq_change.c.origin_seq, hq_change.c.change_id).where(
+            hq_change.c.origin == device_id,
+            hq_change.c.origin_seq >= min(seqs),
+            hq_change.c.origin_seq <= max(seqs),
+        )
+    ).fetchall()
+    if not held:
+        return False
+    by_seq = {c["q"]: c["i"] for c, _ in incoming if "q" in c}
+    return any(seq in by_seq and by_seq[seq] != change_id for seq, change_id in held)
+
+
+def _rekeys(store: Store, device_id: str) -> list[dict[str, Any]]:
+    """The device's rows HQ mapped onto its own, each with HQ's row and field stamps."""
+    out = []
+    aliases = store.conn.execute(
+        select(hq_alias.c.tbl, hq_alias.c.row_id, hq_alias.c.target_id).where(
+            hq_alias.c.device_id == device_id
+        )
+    ).fetchall()
+    for t, old, new in aliases:
+        row = store.load_rows(t, [new]).get(new)
+        if row is None:
+            continue
+        stamps = store.clocks(t, [new]).get(new, {})
+        fields = {k: v for k, v in row.items() if k != "id"}
+        out.append({"t": t, "from": old, "to": new, "f": fields, "c": stamps})
+    return out
+
+
+def build_reply(
+    hq: Hq,
+    device_id: str,
+    *,
+    in_reply_to: str,
+    cursor: int,
+    acked_upto: int | None,
+    rejected: list[dict[str, Any]],
+    restores: list[dict[str, Any]],
+    snapshot: bool,
+) -> tuple[bytes, int]:
+    """Seal everything for the device's stronghold after its cursor (all of it for a
+    snapshot), with acknowledgements and rejections, to the device's key."""
+    with hq.engine.connect() as conn:
+        device = _device_row(conn, device_id)
+        assert device is not None
+        stronghold = device["stronghold_code"]
+        max_seq = Store(conn).max_seq()
+        start = 0 if snapshot else cursor
+        cond = and_(
+            or_(hq_change.c.stronghold_code == stronghold, hq_change.c.stronghold_code.is_(None)),
+            hq_change.c.server_seq > start,
+            hq_change.c.server_seq <= max_seq,
+        )
+        if not snapshot:
+            cond = and_(cond, hq_change.c.origin != device_id)
+        rows = conn.execute(
+            select(
+                hq_change.c.server_seq,
+                hq_change.c.stronghold_code,
+                hq_change.c.origin,
+                hq_change.c.payload,
+            )
+            .where(cond)
+            .order_by(hq_change.c.server_seq)
+        ).fetchall()
+        rekeys = _rekeys(Store(conn), device_id)
+    lines = [
+        f'{{"n":{seq},"s":{changes.dumps(s)},"d":{changes.dumps(origin)},{payload[1:]}'
+        for seq, s, origin, payload in rows
+    ]
+    now = hlc.now_ms()
+    with hq.write_engine.begin() as conn:
+        # One statement: the reply's number (after the last one, and time-based so that a
+        # restored HQ still counts up) and how far this device has been sent.
+        reply_seq = conn.execute(
+            update(hq_device)
+            .where(hq_device.c.device_id == device_id)
+            .values(
+                reply_seq=case(
+                    (hq_device.c.reply_seq + 1 > now, hq_device.c.reply_seq + 1), else_=now
+                ),
+                sent_cursor=case(
+                    (hq_device.c.sent_cursor > max_seq, hq_device.c.sent_cursor), else_=max_seq
+                ),
+            )
+            .returning(hq_device.c.reply_seq)
+        ).scalar_one()
+    header = {
+        "kind": "reply",
+        "from": hq.hq_id,
+        "bundle": bundle.new_bundle_id(),
+        "seq": reply_seq,
+        "device": device_id,
+        "stronghold": stronghold,
+        "in_reply_to": in_reply_to,
+        "protocol": bundle.PROTOCOL,
+        "schema": versions.head(),
+        "app": __version__,
+        "cursor": max_seq,
+        "acked_upto": acked_upto,
+        "rejected": rejected,
+        "restores": restores,
+        "rekeys": rekeys,
+        "snapshot": snapshot,
+        "enrolled": True,
+        "created_at": now_text(),
+    }
+    sign_pub = unb64(device["sign_pub"])
+    data = bundle.write(header, lines, hq.keys, unb64(device["box_pub"]), key_id(sign_pub))
+    return data, len(lines)

@@ -1,0 +1,300 @@
+"""One change on the wire: its JSON line, and the checks every receiver runs on it.
+
+Keys are short because a 50,000-row bundle repeats them 50,000 times::
+
+    i change id    t table     r row id     o op (i insert, u update, d delete)
+    h HLC stamp    f fields    b bases (stamp each field replaced on the writer)
+    c per-field stamps, when they differ from h (snapshots, moved records)
+    q device sequence number (from devices)
+    n server sequence, s stronghold the change is filed under, d origin (from HQ)
+
+A bundle that carries one change that fails these checks is refused whole.
+"""
+
+from __future__ import annotations
+
+import gc
+import json
+import re
+from collections import deque
+from collections.abc import Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass
+from datetime import date, datetime
+from functools import cache
+from operator import itemgetter
+from typing import Any
+
+import orjson
+from sqlalchemy import String
+
+from app.sync import catalog
+from app.sync.errors import BundleInvalid
+
+_HEX32 = re.compile(r"[0-9a-f]{32}")
+_ID = re.compile(r"[0-9A-Za-z:_-]{1,64}")
+OPS = ("i", "u", "d")
+
+
+_STAMP = re.compile(r"\d{13}-\d{6}-[0-9A-Za-z]{1,60}")
+_MISSING = object()
+
+
+def _is_int(v: Any) -> bool:
+    return isinstance(v, int) and not isinstance(v, bool)
+
+
+@dataclass(frozen=True)
+class Column:
+    name: str
+    kind: str
+    max_len: int | None
+    nullable: bool
+
+    @property
+    def neutral(self) -> Any:
+        """What a receiver fills in when an insert leaves the column out (capture.py)."""
+        if self.nullable:
+            return None
+        if self.kind == "str":
+            return ""
+        if self.kind in ("int", "bool"):
+            return 0
+        return _MISSING
+
+
+@cache
+def columns(table: str) -> dict[str, Column]:
+    info = catalog.tables()[table]
+    return {
+        col.name: Column(
+            col.name,
+            info.kinds[col.name],
+            col.type.length if isinstance(col.type, String) else None,
+            bool(col.nullable),
+        )
+        for col in info.table.columns
+        if col.name != "id"
+    }
+
+
+def _valid_values(col: Column, values: list) -> bool:
+    """Check one column's values of a whole batch at once (C-level passes, not a call per
+    value: a 50,000-row bundle is checked in milliseconds)."""
+    types = set(map(type, values))
+    if type(None) in types:
+        if not col.nullable:
+            return False
+        types.discard(type(None))
+        values = [v for v in values if v is not None]
+    if not values:
+        return True
+    kind = col.kind
+    try:
+        if kind in ("int", "bool"):
+            if not types <= {int, bool}:
+                return False
+            if kind == "bool":
+                return set(values) <= {0, 1}
+            return min(values) >= -(2**63) and max(values) < 2**63
+        if kind == "float":
+            return types <= {int, float}
+        if types != {str}:
+            return False
+        if kind == "str":
+            return (col.max_len is None or max(map(len, values)) <= col.max_len) and (
+                "\0" not in "".join(values)
+            )
+        if kind == "uuid":
+            return all(map(_HEX32.fullmatch, values))
+        if kind == "datetime":
+            deque(map(datetime.fromisoformat, values), maxlen=0)  # raises on a bad one
+            return max(map(len, values)) <= 32
+        if kind == "date":
+            deque(map(date.fromisoformat, values), maxlen=0)
+            return set(map(len, values)) == {10}
+        if kind == "blob":
+            deque(map(bytes.fromhex, values), maxlen=0)
+            return all(len(v) % 2 == 0 for v in values)
+    except (ValueError, TypeError):
+        return False
+    return True
+
+
+def _stamp_maps(items: list[dict[str, Any]], key: str) -> bool:
+    for c in items:
+        value = c.get(key)
+        if value is None:
+            continue
+        if type(value) is not dict or not set(value) <= set(c["f"]):
+            return False
+        if not all(type(s) is str for s in value.values()):
+            return False
+        if not all(map(_STAMP.fullmatch, value.values())):
+            return False
+    return True
+
+
+def _all_match(pattern: re.Pattern, values: list) -> bool:
+    return set(map(type, values)) == {str} and all(map(pattern.fullmatch, values))
+
+
+def _column(items: list[dict[str, Any]], key: str) -> list[Any]:
+    """One key of every change (C-level), or BundleInvalid if a change lacks it."""
+    try:
+        return list(map(itemgetter(key), items))
+    except KeyError:
+        raise BundleInvalid(detail=f"change without '{key}'") from None
+
+
+def check_all(items: list[Any], *, from_hq: bool = False) -> list[dict[str, Any]]:
+    """Return the changes if every one is well formed; else raise BundleInvalid naming
+    the first problem found. One bad change refuses the whole batch.
+
+    Every check runs over a whole column of the batch at once: a 50,000-change bundle
+    is checked in a tenth of a second.
+    """
+    if not items:
+        return []
+    if set(map(type, items)) != {dict}:
+        raise BundleInvalid(detail="change is not an object")
+    if not _all_match(_ID, _column(items, "i")):
+        raise BundleInvalid(detail="change id")
+    if not _all_match(_HEX32, _column(items, "r")):
+        raise BundleInvalid(detail="row id")
+    if not set(_column(items, "o")) <= set(OPS):
+        raise BundleInvalid(detail="operation")
+    if not _all_match(_STAMP, _column(items, "h")):
+        raise BundleInvalid(detail="clock stamp")
+    fields = _column(items, "f")
+    if set(map(type, fields)) != {dict} or not all(fields):
+        raise BundleInvalid(detail="fields")
+    tables = _column(items, "t")
+    known = catalog.tables()
+    names_of_tables = set(tables)
+    for t in names_of_tables:
+        if type(t) is not str or t not in known:
+            raise BundleInvalid(detail=f"unknown table {str(t)[:40]}")
+    if len(names_of_tables) == 1:
+        by_table = {tables[0]: fields}
+    else:
+        by_table = {}
+        for t, f in zip(tables, fields, strict=True):
+            by_table.setdefault(t, []).append(f)
+    for t, fs in by_table.items():
+        cols = columns(t)
+        names = set().union(*fs)
+        unknown = names - set(cols)
+        if unknown:
+            raise BundleInvalid(detail=f"unknown column {t}.{str(sorted(unknown)[0])[:40]}")
+        for name in names:
+            values = [f[name] for f in fs if name in f]
+            if not _valid_values(cols[name], values):
+                raise BundleInvalid(detail=f"value of {t}.{name}")
+    with_bases = [c for c in items if "b" in c or "c" in c]
+    if not _stamp_maps(with_bases, "b"):
+        raise BundleInvalid(detail="bases")
+    if not _stamp_maps(with_bases, "c"):
+        raise BundleInvalid(detail="field stamps")
+    seqs = [c["q"] for c in items if "q" in c]
+    if seqs and not set(map(type, seqs)) <= {int}:
+        raise BundleInvalid(detail="sequence")
+    if from_hq:
+        if set(map(type, _column(items, "n"))) != {int}:
+            raise BundleInvalid(detail="server sequence")
+        if not set(map(type, [c.get("s") for c in items])) <= {str, type(None)}:
+            raise BundleInvalid(detail="stronghold")
+        if not set(map(type, [c.get("d", "") for c in items])) <= {str}:
+            raise BundleInvalid(detail="origin")
+    return items
+
+
+def check(change: Any, *, from_hq: bool = False) -> dict[str, Any]:
+    return check_all([change], from_hq=from_hq)[0]
+
+
+def loads(line: bytes | str) -> Any:
+    try:
+        return orjson.loads(line)
+    except orjson.JSONDecodeError:
+        raise BundleInvalid(detail="change is not JSON") from None
+
+
+def parse(line: bytes | str, *, from_hq: bool = False) -> dict[str, Any]:
+    return check(loads(line), from_hq=from_hq)
+
+
+def parse_all(lines: list[bytes], *, from_hq: bool = False) -> list[dict[str, Any]]:
+    try:
+        items = list(map(orjson.loads, lines))
+    except orjson.JSONDecodeError:
+        raise BundleInvalid(detail="change is not JSON") from None
+    return check_all(items, from_hq=from_hq)
+
+
+@cache
+def _neutrals(table: str) -> tuple[dict[str, Any], tuple[str, ...]]:
+    """A table's neutral values (filled in) and the NOT NULL columns that have none."""
+    filled: dict[str, Any] = {}
+    required = []
+    for name, col in columns(table).items():
+        if col.neutral is _MISSING:
+            required.append(name)
+        else:
+            filled[name] = col.neutral
+    return filled, tuple(required)
+
+
+def neutral_values(table: str) -> dict[str, Any]:
+    return _neutrals(table)[0]
+
+
+def fill_missing(table: str, fields: dict[str, Any]) -> dict[str, Any]:
+    """An insert's fields with the left-out columns put back at their neutral values."""
+    return {**_neutrals(table)[0], **fields}
+
+
+def check_inserts(inserts: list[dict[str, Any]]) -> None:
+    """Refuse a batch in which an insert lacks a column a row cannot be made without."""
+    by_table: dict[str, list[dict[str, Any]]] = {}
+    for c in inserts:
+        by_table.setdefault(c["t"], []).append(c["f"])
+    for t, fs in by_table.items():
+        for name in _neutrals(t)[1]:
+            try:
+                values = list(map(itemgetter(name), fs))
+            except KeyError:
+                values = [None]
+            if None in values:
+                raise BundleInvalid(detail=f"{t} lacks {name}")
+
+
+def missing_required(table: str, fields: dict[str, Any]) -> list[str]:
+    """NOT NULL columns an insert lacks even after filling (a row cannot be made)."""
+    return [n for n in _neutrals(table)[1] if fields.get(n) is None]
+
+
+def dumps(value: Any) -> str:
+    return json.dumps(value, separators=(",", ":"), ensure_ascii=False)
+
+
+def valid_value(table: str, name: str, value: Any) -> bool:
+    col = columns(table).get(name)
+    return col is not None and _valid_values(col, [value])
+
+
+@contextmanager
+def gc_paused() -> Iterator[None]:
+    """Pause the cycle collector while a large bundle is read and applied.
+
+    50,000 changes are a few hundred thousand small dicts and lists without cycles; the
+    collector would walk them again and again as they are made (about a tenth of the
+    time of an import). Reference counting still frees everything as usual.
+    """
+    was_enabled = gc.isenabled()
+    gc.disable()
+    try:
+        yield
+    finally:
+        if was_enabled:
+            gc.enable()

@@ -1,0 +1,348 @@
+"""What the Sync screen and the ``tayanch sync`` commands call.
+
+Each function takes the open register and, where it may take a while, a
+``progress(done, total)`` callback and a ``threading.Event`` that cancels it; a
+cancelled or failed call changes nothing. Results are plain dataclasses with a short
+report of what went and what came, in the current language.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+import os
+import tempfile
+import threading
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+from pathlib import Path
+
+from app.db.register import Register
+from app.i18n import _, ngettext
+from app.services.base import require_permission
+from app.sync import conflicts, device
+from app.sync.client import HqClient
+from app.sync.crypto import HqPublicKey
+from app.sync.errors import (
+    DeviceRevoked,
+    EnrolStrongholdMismatch,
+    HqKeyFileInvalid,
+    NoHqAddress,
+    NotEnrolled,
+    SyncError,
+    reason_text,
+)
+
+log = logging.getLogger(__name__)
+
+Progress = device.Progress
+
+
+def _dt(text: str | None) -> datetime | None:
+    return datetime.fromisoformat(text).replace(tzinfo=UTC) if text else None
+
+
+@dataclass(frozen=True)
+class SyncStatus:
+    enrolled: bool
+    state: str  # "not_enrolled", "pending" (request goes with the next bundle), "enrolled",
+    # "revoked" (HQ refuses this computer: enrol again with a new code)
+    device_id: str
+    stronghold: str
+    hq_id: str | None
+    hq_url: str | None
+    pending: int  # changes HQ has not acknowledged
+    rejected: int  # this computer's changes HQ refused (see rejected_changes)
+    open_conflicts: int
+    last_sync_at: datetime | None  # when HQ's answer was last applied: the last full sync
+    last_export_at: datetime | None
+    last_import_at: datetime | None
+    last_error: str | None
+
+
+def status(reg: Register) -> SyncStatus:
+    require_permission(reg, "read")
+    with reg.engine.connect() as conn:
+        st = device.load_state(conn)
+        pending = device.pending_count(conn)
+        rejected = conn.exec_driver_sql(
+            "SELECT count(*) FROM sync_change WHERE state = 2 AND origin IS NULL"
+        ).scalar()
+        open_conflicts = conflicts.count_open(conn)
+    return SyncStatus(
+        enrolled=st is not None and st.state == "enrolled",
+        state=st.state if st else "not_enrolled",
+        device_id=st.device_id if st else device.sync_device_id(reg),
+        stronghold=reg.stronghold_code,
+        hq_id=st.hq.hq_id if st else None,
+        hq_url=st.hq_url if st else None,
+        pending=pending,
+        rejected=rejected,
+        open_conflicts=open_conflicts,
+        last_sync_at=_dt(st.last_import_at) if st else None,
+        last_export_at=_dt(st.last_export_at) if st else None,
+        last_import_at=_dt(st.last_import_at) if st else None,
+        last_error=st.last_error if st else None,
+    )
+
+
+@dataclass(frozen=True)
+class RejectedChange:
+    change_id: str
+    table: str
+    row_id: str
+    reason: str  # in the current language
+
+
+def rejected_changes(reg: Register, limit: int = 100) -> list[RejectedChange]:
+    require_permission(reg, "read")
+    with reg.engine.connect() as conn:
+        rows = conn.exec_driver_sql(
+            "SELECT change_id, tbl, row_id, reason FROM sync_change WHERE state = 2 "
+            "AND origin IS NULL ORDER BY seq DESC LIMIT ?",
+            (limit,),
+        ).fetchall()
+    out = []
+    for cid, tbl, row_id, reason in rows:
+        info = json.loads(reason or "{}")
+        out.append(
+            RejectedChange(cid, tbl, row_id, reason_text(info.get("code", ""), info.get("params")))
+        )
+    return out
+
+
+@dataclass(frozen=True)
+class BundleRecord:
+    bundle_id: str
+    direction: str  # "out" (to HQ) or "in" (from HQ)
+    at: datetime
+    transport: str  # "usb" or "net"
+    summary: dict
+
+
+def history(reg: Register, limit: int = 20) -> list[BundleRecord]:
+    """The last bundles that went and came, newest first (the Sync screen's report)."""
+    require_permission(reg, "read")
+    with reg.engine.connect() as conn:
+        rows = conn.exec_driver_sql(
+            "SELECT bundle_id, direction, at, transport, summary FROM sync_bundle "
+            "ORDER BY at DESC LIMIT ?",
+            (limit,),
+        ).fetchall()
+    return [BundleRecord(r[0], r[1], _dt(r[2]), r[3], json.loads(r[4])) for r in rows]
+
+
+# --- enrolment ------------------------------------------------------------------------
+
+
+def read_hq_key(path: Path) -> HqPublicKey:
+    try:
+        return HqPublicKey.from_json(json.loads(Path(path).read_text("utf-8")))
+    except (OSError, ValueError, UnicodeDecodeError):
+        raise HqKeyFileInvalid(path=str(path)) from None
+
+
+def enrol_with_key_file(
+    reg: Register, key_file: Path, code: str, *, again: bool = False
+) -> SyncStatus:
+    """USB enrolment: pin HQ's key; the request travels in the next exported bundle."""
+    require_permission(reg, "manage_users")
+    device.start_enrolment(reg, read_hq_key(key_file), code, again=again)
+    return status(reg)
+
+
+def enrol_online(
+    reg: Register,
+    url: str,
+    code: str,
+    *,
+    client: HqClient | None = None,
+    again: bool = False,
+) -> SyncStatus:
+    """Network enrolment: fetch HQ's key, check the code belongs to it, enrol at once."""
+    require_permission(reg, "manage_users")
+    client = client or HqClient(url)
+    hq_key = client.hq_key()
+    state = device.start_enrolment(reg, hq_key, code, url=url, again=again)
+    answer = client.enroll(device.enrolment_request(reg, state), state.keys)
+    stronghold = answer.get("stronghold")
+    if stronghold != reg.stronghold_code:
+        raise EnrolStrongholdMismatch(stronghold=str(stronghold), own=reg.stronghold_code)
+    device.mark_enrolled(reg, stronghold)
+    return status(reg)
+
+
+# --- export and import -------------------------------------------------------------------
+
+
+@dataclass
+class SyncReport:
+    sent: int = 0
+    received: int = 0
+    conflicts: int = 0
+    rejected: int = 0
+    acknowledged: int = 0
+    already_applied: bool = False
+    bundle_bytes: int = 0
+    lines: list[str] = field(default_factory=list)
+
+    def text(self) -> str:
+        return "\n".join(self.lines)
+
+
+def write_atomic(path: Path, data: bytes) -> None:
+    """Write a file so that it is whole or absent (a pulled stick leaves no half file)."""
+    path = Path(path)
+    fd, tmp = tempfile.mkstemp(prefix=".tayanch-", dir=path.parent)
+    try:
+        with os.fdopen(fd, "wb") as fh:
+            fh.write(data)
+            fh.flush()
+            os.fsync(fh.fileno())
+        os.replace(tmp, path)
+    except BaseException:
+        Path(tmp).unlink(missing_ok=True)
+        raise
+
+
+def _sent_lines(report: SyncReport, exported: device.Exported) -> None:
+    report.sent = exported.changes
+    report.bundle_bytes = len(exported.data)
+    report.lines.append(
+        ngettext("Sent: {n} change.", "Sent: {n} changes.", exported.changes).format(
+            n=exported.changes
+        )
+    )
+
+
+def _received_lines(report: SyncReport, applied: device.Applied) -> None:
+    if applied.already_applied:
+        report.already_applied = True
+        report.lines.append(_("This reply was already applied; nothing was changed."))
+        return
+    report.received = applied.received - applied.skipped
+    report.conflicts = applied.conflicts
+    report.rejected = len(applied.rejected)
+    report.acknowledged = applied.acknowledged
+    report.lines.append(
+        ngettext("Received: {n} change.", "Received: {n} changes.", report.received).format(
+            n=report.received
+        )
+    )
+    report.lines.append(
+        ngettext(
+            "Headquarters confirmed {n} change.",
+            "Headquarters confirmed {n} changes.",
+            applied.acknowledged,
+        ).format(n=applied.acknowledged)
+    )
+    if applied.conflicts:
+        report.lines.append(
+            ngettext(
+                "{n} field was changed here and elsewhere at the same time: review it "
+                "under Conflicts.",
+                "{n} fields were changed here and elsewhere at the same time: review them "
+                "under Conflicts.",
+                applied.conflicts,
+            ).format(n=applied.conflicts)
+        )
+    for item in applied.rejected:
+        report.lines.append(
+            _("Refused by headquarters: {reason}").format(
+                reason=reason_text(item.get("code", ""), item.get("params"))
+            )
+        )
+    if applied.enrolled:
+        report.lines.append(_("This computer is now enrolled at headquarters."))
+
+
+def export_to_file(
+    reg: Register,
+    path: Path,
+    *,
+    progress: Progress | None = None,
+    cancel: threading.Event | None = None,
+) -> SyncReport:
+    """Write a bundle for HQ to ``path`` (a USB stick): every unacknowledged change."""
+    require_permission(reg, "sync")
+    path = Path(path)
+    if path.is_dir():
+        path = path / default_bundle_name(reg)
+    report = SyncReport()
+    exported = device.export_bundle(
+        reg,
+        transport="usb",
+        sink=lambda data: write_atomic(path, data),
+        progress=progress,
+        cancel=cancel,
+    )
+    _sent_lines(report, exported)
+    report.lines.append(_("Written to {path}. Take it to the district office.").format(path=path))
+    return report
+
+
+def default_bundle_name(reg: Register) -> str:
+    stamp = datetime.now().strftime("%Y%m%d-%H%M")
+    return f"tayanch-{reg.stronghold_code}-{stamp}.sync"
+
+
+def import_file(
+    reg: Register,
+    path: Path,
+    *,
+    progress: Progress | None = None,
+    cancel: threading.Event | None = None,
+) -> SyncReport:
+    """Apply HQ's reply bundle from ``path``; a refused bundle changes nothing."""
+    require_permission(reg, "sync")
+    data = Path(path).read_bytes()
+    report = SyncReport(bundle_bytes=len(data))
+    applied = device.import_reply(reg, data, transport="usb", progress=progress, cancel=cancel)
+    _received_lines(report, applied)
+    return report
+
+
+def sync_now(
+    reg: Register,
+    url: str | None = None,
+    *,
+    progress: Progress | None = None,
+    cancel: threading.Event | None = None,
+    client: HqClient | None = None,
+) -> SyncReport:
+    """Send this computer's changes to HQ and apply HQ's answer, over the network.
+
+    A dropped connection is retried with the same bundle, which HQ recognises, so
+    nothing is applied twice; if HQ stays out of reach nothing is lost: the changes
+    wait for the next try (or a stick).
+    """
+    require_permission(reg, "sync")
+    state = device.state_of(reg)
+    if state is None:
+        raise NotEnrolled()
+    url = url or state.hq_url
+    if not url:
+        raise NoHqAddress()
+    client = client or HqClient(url, cancel=cancel)
+    report = SyncReport()
+    try:
+        exported = device.export_bundle(reg, transport="net", cancel=cancel)
+        _sent_lines(report, exported)
+        if progress:
+            progress(1, 3)
+        reply = client.sync(exported.data, state.keys, state.device_id)
+        if progress:
+            progress(2, 3)
+        applied = device.import_reply(reg, reply, transport="net", cancel=cancel)
+    except DeviceRevoked as err:
+        device.mark_revoked(reg, err.message())
+        raise
+    except SyncError as err:
+        device.record_error(reg, err.message())
+        raise
+    if url != state.hq_url:
+        device.remember_url(reg, url)
+    _received_lines(report, applied)
+    if progress:
+        progress(3, 3)
+    return report

@@ -1,0 +1,37 @@
+"""The schema revisions sync speaks, read once per process.
+
+Alembic finds them by compiling every migration script, which costs tens of
+milliseconds; a sync checks them several times per bundle, and the scripts do not
+change while the program runs.
+"""
+
+from __future__ import annotations
+
+from functools import cache
+
+from alembic.script import ScriptDirectory
+
+from app.db import migrate
+
+
+@cache
+def head() -> str:
+    return migrate.head_revision()
+
+
+@cache
+def known() -> frozenset[str]:
+    return frozenset(migrate.known_revisions())
+
+
+@cache
+def previous() -> str | None:
+    script = ScriptDirectory.from_config(migrate.alembic_config())
+    down = script.get_revision(head()).down_revision
+    return down if isinstance(down, str) else None
+
+
+def accepted() -> frozenset[str]:
+    """What HQ takes from a device: the current schema and the one before it."""
+    prev = previous()
+    return frozenset({head(), prev} if prev else {head()})

@@ -1,0 +1,331 @@
+"""Load on the HQ sync service: N devices on loopback push 100 changes each and pull
+their reply, against `tayanch hq serve` (uvicorn) on SQLite and on PostgreSQL.
+
+Each simulated device has its own keys, its own stronghold and its own enrolment (made
+over HTTP before the clock starts); its bundle is sealed beforehand, so the figures are
+the server's. Two ways of arriving:
+  burst  all N devices send at the same moment (the worst minute of a busy morning)
+  paced  devices arrive evenly at --rate changes per second (a busy hour, compressed)
+Afterwards HQ's log is checked: every change accepted exactly once, numbers gap-free.
+Prints ``name: value unit`` lines. Targets (issue 7): >= 2,000 changes/s and p95 <= 500 ms
+with PostgreSQL on this 2-core machine.
+
+    .venv/bin/python bench/hq_load.py [--devices 200] [--changes 100] [--pg URL]
+        [--workers 2] [--mode burst|paced|both] [--rate 2000]
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import shutil
+import socket
+import statistics
+import subprocess
+import sys
+import tempfile
+import threading
+import time
+import urllib.error
+import urllib.request
+import uuid
+from concurrent.futures import ThreadPoolExecutor
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT))
+
+from sqlalchemy import create_engine, text  # noqa: E402
+from sqlalchemy.engine import make_url  # noqa: E402
+
+from app.hq import admin  # noqa: E402
+from app.sync import bundle, versions  # noqa: E402
+from app.sync.client import AUTH_HEADER, auth_header  # noqa: E402
+from app.sync.crypto import KeyPair, b64, unb64  # noqa: E402
+
+
+class Device:
+    def __init__(self, n: int, hq_key: dict) -> None:
+        self.n = n
+        self.code = f"LD-{n:05d}"
+        self.keys = KeyPair.generate()
+        self.id = uuid.uuid4().hex
+        self.hq_key = hq_key
+        self.data = b""
+
+    def enrol(self, url: str, code: str) -> None:
+        request = {
+            "code": code,
+            "device": self.id,
+            "stronghold": self.code,
+            "sign_pub": b64(self.keys.sign_pub),
+            "box_pub": b64(self.keys.box_pub),
+            "label": "load",
+        }
+        body = json.dumps(
+            {
+                "request": request,
+                "signature": b64(
+                    self.keys.sign(
+                        json.dumps(request, sort_keys=True, separators=(",", ":")).encode()
+                    )
+                ),
+                "protocol": bundle.PROTOCOL,
+                "schema": versions.head(),
+                "app": "load",
+            }
+        ).encode()
+        req = urllib.request.Request(
+            url + "/v1/enroll",
+            data=body,
+            method="POST",
+            headers={"Content-Type": "application/json"},
+        )
+        with urllib.request.urlopen(req, timeout=60) as resp:
+            assert resp.status == 200
+
+    def seal(self, changes: int) -> None:
+        now = "2026-03-01 08:00:00.000000"
+        lines = []
+        for q in range(1, changes + 1):
+            row = uuid.uuid4().hex
+            f = {
+                "stronghold_code": self.code,
+                "created_at": now,
+                "updated_at": now,
+                "version": 1,
+                "surname": f"Yuklama{q}",
+                "given_name": "Ali",
+                "birth_date": "1990-01-01",
+                "sex": "m",
+                "street": "Navoiy",
+                "house": str(q),
+            }
+            lines.append(
+                json.dumps(
+                    {
+                        "i": uuid.uuid4().hex,
+                        "t": "person",
+                        "r": row,
+                        "o": "i",
+                        "h": f"{1795700000000 + q:013d}-000000-{self.id[:16]}",
+                        "q": q,
+                        "f": f,
+                    },
+                    separators=(",", ":"),
+                )
+            )
+        header = {
+            "kind": "device",
+            "from": self.id,
+            "bundle": bundle.new_bundle_id(),
+            "seq": 1,
+            "stronghold": self.code,
+            "protocol": bundle.PROTOCOL,
+            "schema": versions.head(),
+            "app": "load",
+            "lang": "uz-Latn",
+            "cursor": 0,
+            "count": changes,
+            "first": 1,
+            "last": changes,
+            "seq_high": changes,
+        }
+        self.data = bundle.write(
+            header, lines, self.keys, unb64(self.hq_key["box_pub"]), self.hq_key["hq_id"]
+        )
+
+    def sync(self, url: str) -> float:
+        req = urllib.request.Request(
+            url + "/v1/sync",
+            data=self.data,
+            method="POST",
+            headers={
+                "Content-Type": "application/octet-stream",
+                "X-Tayanch-Protocol": str(bundle.PROTOCOL),
+                "X-Tayanch-Schema": versions.head(),
+                AUTH_HEADER: auth_header(self.keys, self.id, "POST", "/v1/sync", self.data),
+            },
+        )
+        t = time.perf_counter()
+        with urllib.request.urlopen(req, timeout=300) as resp:
+            reply = resp.read()
+        elapsed = time.perf_counter() - t
+        opened = bundle.open_bundle(reply, self.keys, lambda clear: unb64(self.hq_key["sign_pub"]))
+        assert opened.header["acked_upto"] == 100 or opened.header["acked_upto"], opened.header
+        return elapsed
+
+
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+def run_once(args, label: str, db_url: str | None, mode: str) -> dict:
+    base = Path(tempfile.mkdtemp(prefix="hq-load-"))
+    proc = None
+    try:
+        hq = admin.init_hq(base / "hq", db_url=db_url)
+        devices = [Device(i, hq.public_key().to_json()) for i in range(args.devices)]
+        codes = {}
+        for d in devices:
+            admin.add_stronghold(hq, d.code, name=f"Yuklama {d.n}")
+            codes[d.id] = admin.new_enrolment_code(hq, d.code)
+        hq.close()
+        port = free_port()
+        url = f"http://127.0.0.1:{port}"
+        env = {**os.environ, "PYTHONPATH": str(ROOT)}
+        if db_url:
+            env["TAYANCH_HQ_DB"] = db_url
+        proc = subprocess.Popen(
+            [
+                sys.executable,
+                "-m",
+                "app.cli",
+                "--data-dir",
+                str(base / "hq"),
+                "hq",
+                "serve",
+                "--port",
+                str(port),
+                "--workers",
+                str(args.workers),
+            ],
+            cwd=ROOT,
+            env=env,
+            stdout=subprocess.DEVNULL,
+            stderr=subprocess.DEVNULL,
+        )
+        deadline = time.monotonic() + 60
+        while True:
+            try:
+                urllib.request.urlopen(url + "/v1/health", timeout=2).read()
+                break
+            except OSError:
+                if time.monotonic() > deadline:
+                    raise RuntimeError("server did not start") from None
+                time.sleep(0.2)
+        with ThreadPoolExecutor(16) as pool:
+            list(pool.map(lambda d: d.enrol(url, codes[d.id]), devices))
+            list(pool.map(lambda d: d.seal(args.changes), devices))
+        latencies: list[float] = []
+        errors: list[str] = []
+        lock = threading.Lock()
+        start_at = time.perf_counter() + 0.5
+        interval = (args.changes / args.rate) if mode == "paced" else 0.0
+
+        def one(d: Device) -> None:
+            delay = start_at + d.n * interval - time.perf_counter()
+            if delay > 0:
+                time.sleep(delay)
+            try:
+                elapsed = d.sync(url)
+            except (urllib.error.URLError, OSError, AssertionError) as exc:
+                with lock:
+                    errors.append(str(exc)[:200])
+                return
+            with lock:
+                latencies.append(elapsed)
+
+        threads = [threading.Thread(target=one, args=(d,)) for d in devices]
+        for t in threads:
+            t.start()
+        for t in threads:
+            t.join()
+        total = time.perf_counter() - start_at
+        hq = admin.open_hq(base / "hq", db_url=db_url)
+        with hq.engine.connect() as conn:
+            accepted = conn.execute(
+                text("SELECT count(*) FROM hq_change WHERE tbl = 'person'")
+            ).scalar()
+            doubled = conn.execute(
+                text(
+                    "SELECT count(*) FROM (SELECT change_id FROM hq_change GROUP BY change_id "
+                    "HAVING count(*) > 1) AS d"
+                )
+            ).scalar()
+            seqs = [r[0] for r in conn.execute(text("SELECT server_seq FROM hq_change ORDER BY 1"))]
+        hq.close()
+        sent = args.devices * args.changes
+        latencies.sort()
+        p95 = latencies[int(0.95 * (len(latencies) - 1))] if latencies else float("nan")
+        return {
+            "label": f"{label}_{mode}",
+            "changes_per_s": sent / total,
+            "p95_ms": p95 * 1000,
+            "median_ms": statistics.median(latencies) * 1000 if latencies else float("nan"),
+            "total_s": total,
+            "errors": len(errors),
+            "accepted": accepted,
+            "sent": sent,
+            "doubled": doubled,
+            "gapless": seqs == list(range(1, len(seqs) + 1)),
+        }
+    finally:
+        if proc is not None:
+            proc.terminate()
+            proc.wait(timeout=30)
+        shutil.rmtree(base, ignore_errors=True)
+
+
+def fresh_pg(admin_url: str) -> tuple[str, str]:
+    name = "tayanch_load_" + uuid.uuid4().hex[:10]
+    eng = create_engine(admin_url, isolation_level="AUTOCOMMIT")
+    with eng.connect() as conn:
+        conn.execute(text(f"CREATE DATABASE {name}"))
+    eng.dispose()
+    return make_url(admin_url).set(database=name).render_as_string(hide_password=False), name
+
+
+def drop_pg(admin_url: str, name: str) -> None:
+    eng = create_engine(admin_url, isolation_level="AUTOCOMMIT")
+    with eng.connect() as conn:
+        conn.execute(text(f"DROP DATABASE IF EXISTS {name} WITH (FORCE)"))
+    eng.dispose()
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--devices", type=int, default=200)
+    parser.add_argument("--changes", type=int, default=100)
+    parser.add_argument("--workers", type=int, default=2)
+    parser.add_argument("--rate", type=float, default=2000.0, help="changes/s when paced")
+    parser.add_argument("--mode", choices=("burst", "paced", "both"), default="both")
+    parser.add_argument("--pg", default=os.environ.get("TAYANCH_TEST_PG_URL"))
+    parser.add_argument("--skip-sqlite", action="store_true")
+    args = parser.parse_args()
+    modes = ("burst", "paced") if args.mode == "both" else (args.mode,)
+    results = []
+    for mode in modes:
+        if not args.skip_sqlite:
+            results.append(run_once(args, "sqlite", None, mode))
+        if args.pg:
+            url, name = fresh_pg(args.pg)
+            try:
+                results.append(run_once(args, "postgresql", url, mode))
+            finally:
+                drop_pg(args.pg, name)
+    ok = True
+    for r in results:
+        label = r["label"]
+        print(f"{label}_changes_per_second: {r['changes_per_s']:.0f} changes/s")
+        print(f"{label}_p95_request: {r['p95_ms']:.0f} ms")
+        print(f"{label}_median_request: {r['median_ms']:.0f} ms")
+        print(f"{label}_total: {r['total_s']:.2f} s")
+        print(f"{label}_errors: {r['errors']} requests")
+        print(
+            f"{label}_accepted_exactly_once: "
+            f"{int(r['accepted'] == r['sent'] and not r['doubled'])} bool"
+        )
+        print(f"{label}_server_seq_gapless: {int(r['gapless'])} bool")
+        ok = ok and r["accepted"] == r["sent"] and not r["doubled"] and r["gapless"]
+    print(f"devices: {args.devices} devices")
+    print(f"workers: {args.workers} processes")
+    print(f"cpu_count: {os.cpu_count()} cores")
+    return 0 if ok else 1
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,324 @@
+"""The network path against a real uvicorn on 127.0.0.1, with HQ on SQLite and PostgreSQL."""
+
+from __future__ import annotations
+
+import json
+import os
+import socket
+import threading
+import urllib.error
+import urllib.request
+
+import pytest
+from sqlalchemy import func, select
+
+from app.hq import admin
+from app.hq.server import create_app
+from app.services.persons import persons
+from app.sync import catalog, device, service
+from app.sync.client import AUTH_HEADER, HqClient, auth_header
+from app.sync.errors import DeviceRevoked, EnrolCodeInvalid, EnrolOtherHq
+from tests.hq.conftest import LiveServer
+from tests.sync.world import S1, new_register, rows_of
+
+
+def person(reg, surname="Tarmoqov"):
+    return persons.create(
+        reg, surname=surname, given_name="Sardor", birth_date="09.09.1999", sex="m"
+    )
+
+
+def quick(url: str) -> HqClient:
+    return HqClient(url, retries=3, backoff=0.01, timeout=30)
+
+
+def hq_changes(world) -> list[int]:
+    with world.hq.engine.connect() as conn:
+        return [
+            r[0]
+            for r in conn.exec_driver_sql("SELECT server_seq FROM hq_change ORDER BY server_seq")
+        ]
+
+
+def test_enrol_online_and_sync_both_ways(live, tmp_path):
+    world, server = live
+    a1 = world["a1"]
+    fresh = new_register(tmp_path / "net", S1, "tarmoq")
+    try:
+        code = admin.new_enrolment_code(world.hq, S1.code)
+        st = service.enrol_online(fresh, server.url, code, client=quick(server.url))
+        assert st.enrolled and st.hq_url == server.url
+        first = service.sync_now(fresh, client=quick(server.url))
+        assert first.received > 0  # the whole stronghold came as a snapshot
+        p = person(a1, "Tarmoqdan")
+        service.sync_now(a1, server.url, client=quick(server.url))  # a USB device may too
+        service.sync_now(fresh, client=quick(server.url))
+        assert persons.get(fresh, p.id).surname == "Tarmoqdan"
+        q = person(fresh, "Qaytgan")
+        service.sync_now(fresh, client=quick(server.url))
+        service.sync_now(a1, server.url, client=quick(server.url))
+        assert persons.get(a1, q.id).surname == "Qaytgan"
+        assert rows_of(fresh.engine, S1.code) == rows_of(world.hq.engine, S1.code)
+        assert service.status(fresh).pending == 0
+        # The code was used up.
+        again = new_register(tmp_path / "again", S1, "yana")
+        try:
+            with pytest.raises(EnrolCodeInvalid):
+                service.enrol_online(again, server.url, code, client=quick(server.url))
+        finally:
+            again.close()
+    finally:
+        fresh.close()
+
+
+def test_a_code_from_another_headquarters_is_refused_before_anything_is_sent(live, tmp_path):
+    world, server = live
+    other = admin.init_hq(tmp_path / "other")
+    try:
+        admin.add_stronghold(other, S1.code, name="x")
+        code = admin.new_enrolment_code(other, S1.code)
+        with pytest.raises(EnrolOtherHq):
+            service.enrol_online(world["a1"], server.url, code, client=quick(server.url))
+    finally:
+        other.close()
+
+
+def test_a_revoked_device_is_told_in_its_language(live):
+    world, server = live
+    a1 = world["a1"]
+    person(a1)
+    admin.revoke_device(world.hq, device.state_of(a1).device_id)
+    before = hq_changes(world)
+    with pytest.raises(DeviceRevoked):
+        service.sync_now(a1, server.url, client=quick(server.url))
+    assert hq_changes(world) == before
+    assert service.status(a1).pending == 1  # nothing lost: it waits
+    data = device.export_bundle(a1).data
+    state = device.state_of(a1)
+    for lang in ("ru", "uz-Cyrl"):
+        status, body = _post(server.url, data, state, lang=lang)
+        assert status == 403 and body["code"] == "device_revoked"
+        assert body["message"] == DeviceRevoked().message(lang)
+
+
+def _post(url, data, state, *, lang="en", schema=None, protocol="1", auth=None):
+    from app.sync import versions
+
+    req = urllib.request.Request(
+        url + "/v1/sync",
+        data=data,
+        method="POST",
+        headers={
+            "Content-Type": "application/octet-stream",
+            "X-Tayanch-Protocol": protocol,
+            "X-Tayanch-Schema": schema or versions.head(),
+            "Accept-Language": lang,
+            AUTH_HEADER: auth or auth_header(state.keys, state.device_id, "POST", "/v1/sync", data),
+        },
+    )
+    try:
+        with urllib.request.urlopen(req, timeout=30) as resp:
+            return resp.status, resp.read()
+    except urllib.error.HTTPError as err:
+        return err.code, json.loads(err.read())
+
+
+def test_old_and_new_apps_are_answered_with_what_to_do(live):
+    world, server = live
+    a1 = world["a1"]
+    state = device.state_of(a1)
+    data = device.export_bundle(a1).data
+    status, body = _post(server.url, data, state, schema="0001")
+    assert status == 426 and body["code"] == "app_too_old" and "Update" in body["message"]
+    status, body = _post(server.url, data, state, protocol="0")
+    assert status == 426
+    status, body = _post(server.url, data, state, schema="9999")
+    assert status == 409 and body["code"] == "hq_too_old"
+    with urllib.request.urlopen(server.url + "/v1/health") as resp:
+        health = json.loads(resp.read())
+    assert health["status"] == "ok" and health["schema_revision"] in health["accepts"]
+
+
+def test_a_replayed_request_and_bad_signatures_are_refused(live):
+    world, server = live
+    a1 = world["a1"]
+    person(a1)
+    state = device.state_of(a1)
+    data = device.export_bundle(a1).data
+    header = auth_header(state.keys, state.device_id, "POST", "/v1/sync", data)
+    status, _ = _post(server.url, data, state, auth=header)
+    assert status == 200
+    before = hq_changes(world)
+    status, body = _post(server.url, data, state, auth=header)  # the same signed request
+    assert status == 409 and body["code"] == "request_replayed"
+    other = device.state_of(world["a2"])
+    forged = auth_header(other.keys, state.device_id, "POST", "/v1/sync", data)
+    status, body = _post(server.url, data, state, auth=forged)
+    assert status == 401
+    status, body = _post(server.url, b"not a bundle", state)
+    assert status in (400, 401)
+    assert hq_changes(world) == before
+
+
+def test_a_body_over_the_limit_is_refused(world):
+    with LiveServer(create_app(hq=world.hq, max_body=16 * 1024)) as server:
+        a1 = world["a1"]
+        for i in range(40):
+            persons.create(
+                a1,
+                surname=f"Katta{i}",
+                given_name="Ali",
+                birth_date="01.01.2000",
+                sex="m",
+                notes=os.urandom(300).hex(),
+            )
+        state = device.state_of(a1)
+        status, body = _post(server.url, device.export_bundle(a1).data, state)
+        assert status == 413 and body["code"] == "too_large"
+
+
+def test_two_devices_syncing_at_once(live):
+    world, server = live
+    a1, a2 = world["a1"], world["a2"]
+    made = {
+        name: [person(world[name], f"{name}{i}").id for i in range(20)] for name in ("a1", "a2")
+    }
+    errors = []
+
+    def run(reg):
+        try:
+            for _ in range(3):
+                service.sync_now(reg, server.url, client=quick(server.url))
+        except Exception as exc:  # reported below
+            errors.append(exc)
+
+    threads = [threading.Thread(target=run, args=(r,)) for r in (a1, a2)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    assert not errors
+    service.sync_now(a1, server.url, client=quick(server.url))
+    seqs = hq_changes(world)
+    assert seqs == list(range(1, len(seqs) + 1))  # gap-free, each number once
+    for pid in made["a2"]:
+        assert persons.get(a1, pid)
+    with world.hq.engine.connect() as conn:
+        t = catalog.tables()["person"].table
+        ids = {r[0] for r in conn.execute(select(t.c.id))}
+    assert set(made["a1"]) | set(made["a2"]) <= ids
+
+
+class DroppingProxy:
+    """Forwards to the server, but cuts the first connection after the request went
+    through and before the answer comes back: the device never sees HQ's reply."""
+
+    def __init__(self, target_port: int) -> None:
+        self.target_port = target_port
+        self.listener = socket.create_server(("127.0.0.1", 0))
+        self.port = self.listener.getsockname()[1]
+        self.dropped = 0
+        self.stop = False
+        threading.Thread(target=self._serve, daemon=True).start()
+
+    def _serve(self) -> None:
+        while not self.stop:
+            try:
+                client, _ = self.listener.accept()
+            except OSError:
+                return
+            threading.Thread(target=self._one, args=(client,), daemon=True).start()
+
+    def _one(self, client: socket.socket) -> None:
+        upstream = socket.create_connection(("127.0.0.1", self.target_port))
+        request = b""
+        client.settimeout(10)
+        while b"\r\n\r\n" not in request:
+            request += client.recv(65536)
+        head, _, body = request.partition(b"\r\n\r\n")
+        length = 0
+        for line in head.split(b"\r\n"):
+            if line.lower().startswith(b"content-length:"):
+                length = int(line.split(b":")[1])
+        while len(body) < length:
+            body += client.recv(65536)
+        upstream.sendall(head + b"\r\n\r\n" + body)
+        response = b""
+        upstream.settimeout(30)
+        while True:
+            chunk = upstream.recv(65536)
+            if not chunk:
+                break
+            response += chunk
+            if b"\r\n\r\n" in response:
+                h, _, b = response.partition(b"\r\n\r\n")
+                n = [
+                    int(x.split(b":")[1])
+                    for x in h.split(b"\r\n")
+                    if x.lower().startswith(b"content-length:")
+                ]
+                if n and len(b) >= n[0]:
+                    break
+        upstream.close()
+        if self.dropped == 0 and b"/v1/sync" in head:
+            self.dropped += 1
+            client.close()  # HQ applied it; the answer is lost on the way
+            return
+        client.sendall(response)
+        client.close()
+
+    def close(self) -> None:
+        self.stop = True
+        self.listener.close()
+
+
+def test_a_connection_dropped_mid_request_is_retried_without_duplicates(live):
+    world, server = live
+    a1 = world["a1"]
+    p = person(a1, "Uzilgan")
+    proxy = DroppingProxy(server.port)
+    try:
+        url = f"http://127.0.0.1:{proxy.port}"
+        report = service.sync_now(a1, url, client=quick(url))
+    finally:
+        proxy.close()
+    assert proxy.dropped == 1
+    assert report.acknowledged >= 1 and service.status(a1).pending == 0
+    with world.hq.engine.connect() as conn:
+        t = catalog.tables()["person"].table
+        assert conn.execute(select(func.count()).select_from(t).where(t.c.id == p.id)).scalar() == 1
+        dupes = conn.exec_driver_sql(
+            "SELECT count(*) FROM (SELECT row_id FROM hq_change WHERE tbl = 'person' "
+            "GROUP BY row_id HAVING count(*) > 1) AS d"
+        ).scalar()
+        bundles = conn.exec_driver_sql("SELECT count(*) FROM hq_bundle").scalar()
+    assert dupes == 0
+    seqs = hq_changes(world)
+    assert seqs == list(range(1, len(seqs) + 1))
+    assert bundles >= 1
+
+
+def test_a_revoked_computer_enrols_again_and_nothing_is_sent_twice(live):
+    world, server = live
+    a1 = world["a1"]
+    person(a1, "Oldin")
+    service.sync_now(a1, server.url, client=quick(server.url))
+    p = person(a1, "Keyin")
+    admin.revoke_device(world.hq, device.state_of(a1).device_id)
+    with pytest.raises(DeviceRevoked):
+        service.sync_now(a1, server.url, client=quick(server.url))
+    assert service.status(a1).state == "revoked"
+    code = admin.new_enrolment_code(world.hq, S1.code)
+    st = service.enrol_online(a1, server.url, code, client=quick(server.url))
+    assert st.enrolled
+    report = service.sync_now(a1, server.url, client=quick(server.url))
+    assert report.acknowledged >= 1 and service.status(a1).pending == 0
+    with world.hq.engine.connect() as conn:
+        dupes = conn.exec_driver_sql(
+            "SELECT count(*) FROM (SELECT change_id FROM hq_change GROUP BY change_id "
+            "HAVING count(*) > 1) AS d"
+        ).scalar()
+        t = catalog.tables()["person"].table
+        found = conn.execute(select(func.count()).select_from(t).where(t.c.id == p.id)).scalar()
+    assert dupes == 0 and found == 1
+    assert len([d for d in admin.list_devices(world.hq) if d.stronghold_code == S1.code]) == 3

@@ -1,0 +1,37 @@
+"""The district summary from HQ's copy of the registers, on SQLite and PostgreSQL."""
+
+from __future__ import annotations
+
+from datetime import UTC, date, datetime
+from io import BytesIO
+
+from pypdf import PdfReader
+
+from app.hq import report
+from app.services.households import households, visits
+from app.services.persons import persons
+from app.services.registers import entries
+from tests.sync.world import S1, S2
+
+
+def test_summary_counts_what_the_strongholds_synced(world):
+    a1, b1 = world["a1"], world["b1"]
+    h1 = households.create(a1, street="Mustaqillik", house="3")
+    households.create(a1, street="Mustaqillik", house="5")
+    visits.record(a1, household_id=h1.id, visited_at=datetime(2026, 3, 10, 9, tzinfo=UTC))
+    visits.record(a1, household_id=h1.id, visited_at=datetime(2026, 3, 20, 9, tzinfo=UTC))
+    visits.record(a1, household_id=h1.id, visited_at=datetime(2026, 4, 2, 9, tzinfo=UTC))
+    p = persons.create(b1, surname="Nazoratda", given_name="Ali", birth_date="01.01.1990", sex="m")
+    entries.create(b1, person_id=p.id, category="parole", start_date=date(2026, 1, 5))
+    world.usb("a1")
+    world.usb("b1")
+    summary = report.district_summary(world.hq, month=(2026, 3))
+    by_code = {s.code: s for s in summary.strongholds}
+    assert by_code[S1.code].visits == 2  # April's visit is another month
+    assert (by_code[S1.code].households_visited, by_code[S1.code].households) == (1, 2)
+    assert by_code[S2.code].registers == {"parole": 1}
+    assert summary.registers_total() == {"parole": 1}
+    assert {s.code for s in summary.without_offences} == {S1.code, S2.code}
+    pdf = report.district_pdf(world.hq, month=(2026, 3), lang="ru")
+    text = "".join(page.extract_text() for page in PdfReader(BytesIO(pdf)).pages)
+    assert "03.2026" in text and S1.code in text and S2.code in text
