@@ -90,6 +90,8 @@ def card_action(ctx: Context, parent: QWidget, key: str, card: Any, entry: Any) 
                          ("preventive_measure",))
     if key == "contribution":
         return open_form(ctx, rf.ContributionForm(parent, reg, pid), ("citizen_contribution",))
+    if key == "offence":
+        return open_form(ctx, rf.OffenceForm(parent, reg, pid), ("offence_case",))
     if key == "visit":
         home = card.households[0].id if card.households else None
         return record_visit(ctx, parent, household_id=home, person_id=pid,

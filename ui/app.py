@@ -69,14 +69,33 @@ def choose_language(lang: str | None, settings: UiSettings) -> str:
     return DEFAULT_LANGUAGE
 
 
-def install_qt_translations(app: QApplication, lang: str) -> None:
-    """Qt's own strings (standard dialogs' buttons) in the chosen language, where Qt has it."""
-    locale = QT_LOCALES.get(lang, "en")
-    QLocale.setDefault(QLocale(locale))
+_qt_translator: QTranslator | None = None
+
+
+def install_qt_translations(app: QApplication, lang: str) -> bool:
+    """Qt's own strings (standard dialogs' buttons) in the chosen language, where Qt has it.
+
+    Called again when the language changes at run time: the previous catalog is removed
+    first, so the standard dialogs follow the window. True when a catalog was loaded.
+    """
+    global _qt_translator
+    try:
+        from app.i18n import qt_translation_name
+
+        locale = qt_translation_name(lang) or "en"
+    except (ImportError, ValueError):
+        locale = QT_LOCALES.get(lang, "en")
+    QLocale.setDefault(QLocale(QT_LOCALES.get(lang, locale)))
+    if _qt_translator is not None:
+        app.removeTranslator(_qt_translator)
+        _qt_translator = None
     translator = QTranslator(app)
     path = QLibraryInfo.path(QLibraryInfo.LibraryPath.TranslationsPath)
     if translator.load(f"qtbase_{locale}", path):
         app.installTranslator(translator)
+        _qt_translator = translator
+        return True
+    return False
 
 
 def open_window(reg: Register, settings: UiSettings) -> MainWindow:
@@ -90,6 +109,9 @@ def run(data_dir: Path, lang: str | None = None) -> int:
     setup_logging()
     app = application()
     errors.install()
+    from ui.collector import MainThreadCollector
+
+    collector = MainThreadCollector(app)  # cycles holding widgets die on the UI thread only
     settings = UiSettings()
     language = choose_language(lang, settings)
     set_language(language)
@@ -112,5 +134,6 @@ def run(data_dir: Path, lang: str | None = None) -> int:
     finally:
         ops.wait_all()
         window.deleteLater()
-        reg.close()
+        window.reg.close()  # a restore in the window replaces the register it started with
+        collector.stop()
     return code

@@ -1,6 +1,6 @@
 """The main window: side navigation, the screens, the shortcuts, the lock.
 
-Keyboard first (issue 3): Ctrl+1..7 switch screens, Ctrl+N adds on the current screen,
+Keyboard first (issue 3): Ctrl+1..9 switch screens, Ctrl+N adds on the current screen,
 Ctrl+F searches, Ctrl+R records a visit, Ctrl+L locks, F5 refreshes. Every screen is built
 once and kept, so switching back finds it as it was left.
 """
@@ -26,10 +26,11 @@ from PySide6.QtWidgets import (
 
 from app.db.register import Register
 from app.domain.enums import Role
-from app.i18n import _
+from app.i18n import _, current_language, on_language_changed, remove_language_listener
 from app.services import ui_queries
 from ui import actions, ops, seams, style
 from ui import lock as lock_hooks
+from ui.audit.page import AuditPage, can_view
 from ui.disputes.page import DisputesPage
 from ui.format import label
 from ui.households.page import HouseholdsPage
@@ -39,6 +40,7 @@ from ui.persons.page import PersonsPage
 from ui.settings import UiSettings
 from ui.settings_page import SettingsPage
 from ui.statistics.page import StatisticsPage
+from ui.sync.page import SyncPage
 from ui.today.page import TodayPage
 from ui.widgets.common import Context, Hub, Page
 
@@ -51,6 +53,8 @@ PAGE_CLASSES: dict[str, type[Page]] = {
     "disputes": DisputesPage,
     "orders": OrdersPage,
     "statistics": StatisticsPage,
+    "sync": SyncPage,
+    "audit": AuditPage,
     "settings": SettingsPage,
 }
 MIN_SIZE = (1024, 640)
@@ -88,6 +92,9 @@ class MainWindow(QMainWindow):
             item.setData(Qt.ItemDataRole.UserRole, key)
             self.nav.addItem(item)
         self.nav.currentRowChanged.connect(self._nav_changed)
+        # The audit trail is for inspectors; the others never see the screen (the service
+        # refuses them as well).
+        self.nav.setRowHidden(list(PAGE_CLASSES).index("audit"), not can_view(reg))
 
         work = QWidget()
         row = QHBoxLayout(work)
@@ -126,11 +133,52 @@ class MainWindow(QMainWindow):
             self.resize(*DEFAULT_SIZE)
         self._first_ready = False
         self.hub.changed.connect(self._refresh_settings)
+        # Every write adds a change for HQ: the status bar's count follows, a moment later.
+        self._sync_timer = QTimer(self)
+        self._sync_timer.setSingleShot(True)
+        self._sync_timer.setInterval(300)
+        self._sync_timer.timeout.connect(self._sync_status)
+        self.hub.changed.connect(self._sync_soon)
         start = self.settings.last_screen if self.settings.last_screen in self.pages else "today"
         self.go(start)
         ops.Op(self, lambda: (ui_queries.stronghold(reg), ui_queries.int_setting(
             reg, "idle_lock_minutes"))).success(self._got_stronghold).run()
         QTimer.singleShot(0, self._sync_status)
+        self._unclean_shown = False
+        QTimer.singleShot(0, self._after_login)
+        self._language_listener = on_language_changed(self._language_changed)
+        self._shown_language = current_language()
+
+    def _sync_soon(self, _table: str = "") -> None:
+        self._sync_timer.start()
+
+    def _after_login(self) -> None:
+        """Today's automatic backup (once a day, in the background) and, after a crash or a
+        power cut, the one sentence that tells the user what to check."""
+        from app.db import register as register_module
+
+        lang = self.settings.user_language
+        if lang and lang != current_language():
+            from ui.settings_page import apply_language
+
+            try:
+                apply_language(lang)  # this user's language; the screens follow
+            except ValueError:
+                log.warning("unknown language %r in the settings ignored", lang)
+        if getattr(self.reg, "unclean_shutdown", False) and not self._unclean_shown:
+            self._unclean_shown = True
+            seams.show_info(self, _(register_module.UNCLEAN_SHUTDOWN_MESSAGE))
+        try:
+            from app.db import backup
+        except ImportError:
+            return
+        reg = self.reg
+        # A failed daily backup must not stop the day's work: it is logged, and the
+        # Backups section of Settings shows when the last one was made.
+        ops.Op(self, lambda: backup.daily_if_due(reg), write=True, name="daily_backup") \
+            .success(lambda info: info is not None and self.hub.changed.emit("backup")) \
+            .failure(lambda exc: log.warning("daily backup failed: %s",
+                                             getattr(exc, "code", type(exc).__name__))).run()
 
     # --- building ------------------------------------------------------------------
 
@@ -189,14 +237,19 @@ class MainWindow(QMainWindow):
             return
         reg = self.reg
 
-        def show(st: Any) -> None:
-            pending = getattr(st, "pending", None)
-            if pending is None and isinstance(st, dict):
-                pending = st.get("pending")
-            if pending is not None:
-                self.status_sync.setText(_("Not yet sent to HQ: {n}").format(n=pending))
+        ops.Op(self, lambda: status(reg)).success(self._show_sync_status) \
+            .failure(lambda _e: None).run()
 
-        ops.Op(self, lambda: status(reg)).success(show).failure(lambda _e: None).run()
+    def _show_sync_status(self, st: Any) -> None:
+        pending = getattr(st, "pending", None)
+        if pending is None and isinstance(st, dict):
+            pending = st.get("pending")
+        if pending is not None:
+            text = _("Not yet sent to HQ: {n}").format(n=pending)
+            conflicts = getattr(st, "open_conflicts", 0) or 0
+            if conflicts:
+                text += " · " + _("conflicts to review: {n}").format(n=conflicts)
+            self.status_sync.setText(text)
 
     # --- navigation ----------------------------------------------------------------
 
@@ -207,6 +260,8 @@ class MainWindow(QMainWindow):
             page = PAGE_CLASSES[key](self.ctx)
             self.pages[key] = page
             self._holders[key].layout().addWidget(page)
+            if key == "sync":
+                page.status_loaded.connect(self._show_sync_status)
             if key == "today":
                 page.counts_changed.connect(self._today_badge)
                 page.counts_changed.connect(self._maybe_ready)
@@ -237,10 +292,23 @@ class MainWindow(QMainWindow):
         return self.page("statistics")
 
     @property
+    def sync(self) -> SyncPage:
+        return self.page("sync")
+
+    @property
+    def audit(self) -> AuditPage:
+        return self.page("audit")
+
+    @property
     def settings_page(self) -> SettingsPage:
         return self.page("settings")
 
+    def allowed(self, key: str) -> bool:
+        return key != "audit" or can_view(self.reg)
+
     def go(self, key: str) -> Page:
+        if not self.allowed(key):
+            key = "today"
         page = self.page(key)
         row = list(PAGE_CLASSES).index(key)
         if self.nav.currentRow() != row:
@@ -308,7 +376,7 @@ class MainWindow(QMainWindow):
 
     def new_item(self) -> None:
         page = self.current_page()
-        if page.key in ("today", "statistics", "settings"):
+        if page.key in ("today", "statistics", "sync", "audit", "settings"):
             page = self.go("persons")
         page.new_item()
 
@@ -342,6 +410,68 @@ class MainWindow(QMainWindow):
         page.stale = False
         page.reload()
 
+    # --- rebuilding: another language, or another register after a restore ---------------
+
+    def _language_changed(self, lang: str) -> None:
+        # Listeners may run in any thread; the rebuild happens on the UI thread.
+        QTimer.singleShot(0, self.retranslate)
+
+    def retranslate(self) -> None:
+        """Show every screen in the current language, without a restart.
+
+        Screens are rebuilt in place (their texts are set when built), keeping the current
+        screen, the geometry, and any open form with what the user typed: forms are moved
+        onto the window before their screen goes, so they stay open.
+        """
+        if self._shown_language == current_language():
+            return
+        self._shown_language = current_language()
+        self.setWindowTitle(_("Tayanch"))
+        for i, cls in enumerate(PAGE_CLASSES.values()):
+            self.nav.item(i).setText(_(cls.nav_title))
+        for act, text in zip(self.actions_[:len(PAGE_CLASSES)],
+                             [_(c.nav_title) for c in PAGE_CLASSES.values()], strict=True):
+            act.setText(text)
+        for act, text in ((self.act_new, _("New")), (self.act_search, _("Search")),
+                          (self.act_visit, _("Record visit")), (self.act_print, _("Print")),
+                          (self.act_refresh, _("Refresh")), (self.act_lock, _("Lock")),
+                          (self.act_quit, _("Quit"))):
+            act.setText(text)
+        self.rebuild_pages()
+        self._refresh_settings("stronghold")  # the title and status line, in the new language
+        self._sync_status()
+
+    def rebuild_pages(self) -> None:
+        """Drop every built screen and build the current one again."""
+        from PySide6.QtWidgets import QDialog
+
+        current = list(PAGE_CLASSES)[max(self.nav.currentRow(), 0)]
+        for key, page in self.pages.items():
+            if page is None:
+                continue
+            for form in page.findChildren(QDialog):
+                if form.isVisible():
+                    flags = form.windowFlags()
+                    form.setParent(self, flags)
+                    form.show()
+            try:
+                self.ctx.hub.changed.disconnect(page._on_changed)
+            except (RuntimeError, TypeError):
+                pass
+            page.hide()
+            page.deleteLater()  # still parented: deleted by Qt, on this thread
+            self.pages[key] = None
+        self.go(current)
+
+    def replace_register(self, reg: Register) -> None:
+        """Carry on with ``reg`` (the register just restored), same window, same user."""
+        self.reg = reg
+        self.ctx.reg = reg
+        self.locker.reg = reg
+        self.rebuild_pages()
+        self._refresh_settings("stronghold")
+        self._sync_status()
+
     # --- locking -------------------------------------------------------------------
 
     def _show_lock(self, locked: bool) -> None:
@@ -363,6 +493,7 @@ class MainWindow(QMainWindow):
     # --- closing -------------------------------------------------------------------
 
     def closeEvent(self, event: QCloseEvent) -> None:  # noqa: N802 - Qt's name
+        remove_language_listener(self._language_listener)
         self.settings.geometry = bytes(self.saveGeometry().data())
         self.settings.sync()
         self.idle.stop()

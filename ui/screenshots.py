@@ -154,6 +154,45 @@ def main(argv: list[str] | None = None) -> int:
     window.go("settings")
     settle(app, 0.5)
     save(window, out / "11-settings.png")
+    settings_page = window.settings_page
+    if settings_page.backups_box is not None:
+        from PySide6.QtWidgets import QScrollArea
+
+        settings_page.findChild(QScrollArea).ensureWidgetVisible(settings_page.backups_box)
+        settle(app, 0.3)
+        save(window, out / "17-settings-backups.png")
+    window.go("sync")
+    settle(app, 0.5)
+    save(window, out / "13-sync.png")
+    window.go("audit")
+    settle(app, 0.5)
+    save(window, out / "14-audit.png")
+
+    window.go("persons")
+    settle(app, 0.4)
+    if card.card is not None:
+        from ui import printing
+        from ui.registers.forms import OffenceForm
+
+        offence = OffenceForm(window, reg, card.card.person.id)
+        offence.open()
+        offence.fields["article"].widget.setText("183")
+        offence.fields["substance"].widget.setPlainText("Jamoat joyida janjal qildi.")
+        settle(app)
+        save(offence, out / "15-offence-form.png")
+        offence._closing = True
+        offence.close()
+
+        printing.print_record(window.ctx, window.persons, "supervision-card",
+                              card.card.person.id)
+        settle(app, 1.0)
+        preview = next((d for d in window.findChildren(printing.PreviewDialog)
+                        if d.isVisible()), None)
+        if preview is not None:
+            preview.resize(760, 768)
+            settle(app, 0.5)
+            save(preview, out / "16-print-preview.png")
+            preview.close()
     window.lock()
     settle(app)
     save(window, out / "12-locked.png")

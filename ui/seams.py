@@ -50,3 +50,38 @@ def open_file(path) -> None:
 def ask_save_file(parent: QWidget | None, caption: str, suggested: str, filters: str) -> str | None:
     path, _filter = QFileDialog.getSaveFileName(parent, caption, suggested, filters)
     return path or None
+
+
+def ask_folder(parent: QWidget | None, caption: str, start: str) -> str | None:
+    """A folder or a drive (the USB stick) to write into."""
+    path = QFileDialog.getExistingDirectory(parent, caption, start)
+    return path or None
+
+
+def ask_open_file(parent: QWidget | None, caption: str, start: str, filters: str) -> str | None:
+    path, _filter = QFileDialog.getOpenFileName(parent, caption, start, filters)
+    return path or None
+
+
+def ask_print(parent: QWidget | None, printer) -> bool:
+    """The system's print dialog: the user picks the printer and copies, or cancels."""
+    from PySide6.QtPrintSupport import QPrintDialog
+
+    dialog = QPrintDialog(printer, parent)
+    return dialog.exec() == QPrintDialog.DialogCode.Accepted
+
+
+def ask_password(parent: QWidget | None, text: str) -> str | None:
+    """A password typed into a masked field; None when the user cancels."""
+    from PySide6.QtWidgets import QInputDialog, QLineEdit
+
+    value, ok = QInputDialog.getText(parent, _("Password"), text, QLineEdit.EchoMode.Password)
+    return value if ok and value else None
+
+
+def ask_text(parent: QWidget | None, caption: str, text: str) -> str | None:
+    """One line typed by the user (a one-time code); None when cancelled or empty."""
+    from PySide6.QtWidgets import QInputDialog
+
+    value, ok = QInputDialog.getText(parent, caption, text)
+    return value.strip() if ok and value.strip() else None

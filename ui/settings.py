@@ -43,8 +43,12 @@ class Option(Generic[T]):
 
 class UiSettings:
     language = Option("general/language", str, "")
+    user_language = Option("general/language", str, "", per_user=True)  # wins once logged in
     last_login = Option("general/last_login", str, "")
     last_folder = Option("general/last_folder", str, "")
+    sync_folder = Option("sync/folder", str, "")  # the stick's last folder
+    hq_url = Option("sync/hq_url", str, "")  # typed on the Sync screen; HQ's own is the default
+    backup_folder = Option("backup/folder", str, "")
     geometry = Option("window/geometry", bytes, b"", per_user=True)
     window_state = Option("window/state", bytes, b"", per_user=True)
     last_screen = Option("window/last_screen", str, "today", per_user=True)

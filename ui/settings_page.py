@@ -24,8 +24,9 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from app.i18n import LANGUAGE_NAMES, LANGUAGES, N_, _
+from app.i18n import LANGUAGE_NAMES, LANGUAGES, N_, _, current_language, set_language
 from app.services import ui_actions, ui_queries
+from app.services.base import ROLE_PERMISSIONS
 from ui import ops, seams, style
 from ui.widgets.common import Context, Page, button, muted_label, title_label
 from ui.widgets.form import ChoiceBox
@@ -54,7 +55,7 @@ def users_available() -> bool:
 class SettingsPage(Page):
     key = "settings"
     nav_title = N_("Settings")
-    tables = ("setting", "stronghold", "order_duration", "staff_user")
+    tables = ("setting", "stronghold", "order_duration", "staff_user", "backup")
 
     def __init__(self, ctx: Context, parent: QWidget | None = None) -> None:
         super().__init__(ctx, parent)
@@ -109,12 +110,12 @@ class SettingsPage(Page):
         self.language = QComboBox()
         for lang in LANGUAGES:
             self.language.addItem(LANGUAGE_NAMES[lang], lang)
-        current = ctx.settings.language or "uz-Latn"
-        self.language.setCurrentIndex(max(self.language.findData(current), 0))
+        self.language.setCurrentIndex(max(self.language.findData(current_language()), 0))
         self.language.currentIndexChanged.connect(self._language_changed)
         lay.addWidget(self.language)
-        lay.addWidget(muted_label(_("Applies the next time Tayanch starts. Documents are "
-                                    "printed in the language chosen when printing.")))
+        lay.addWidget(muted_label(_("Applies at once, to every screen, and is remembered for "
+                                    "you on this computer. Documents are printed in the "
+                                    "language chosen when printing.")))
         grid.addWidget(box, 1, 1)
 
         # Protection order durations (reference data)
@@ -150,6 +151,12 @@ class SettingsPage(Page):
 
             self.users_box = UsersBox(ctx)
             grid.addWidget(self.users_box, 2, 1)
+        self.backups_box = None
+        if "backup" in ROLE_PERMISSIONS.get(ctx.reg.user.role, set()):
+            from ui.backups import BackupsBox
+
+            self.backups_box = BackupsBox(ctx)
+            grid.addWidget(self.backups_box, 3, 0, 1, 2)
         grid.setColumnStretch(0, 1)
         grid.setColumnStretch(1, 1)
         grid.setRowStretch(2, 1)
@@ -164,6 +171,8 @@ class SettingsPage(Page):
         ops.Op(self, work).success(self._show).run()
         if self.users_box is not None:
             self.users_box.reload()
+        if self.backups_box is not None:
+            self.backups_box.reload()
 
     def _show(self, result: tuple[Any, dict[str, str], list[Any]]) -> None:
         info, values, durations = result
@@ -198,7 +207,11 @@ class SettingsPage(Page):
                                  seams.show_info(self, _("Saved.")))).run()
 
     def _language_changed(self) -> None:
-        self.ctx.settings.language = self.language.currentData()
+        """Switch now: app.i18n tells every open window, which rebuilds its screens."""
+        lang = self.language.currentData()
+        self.ctx.settings.user_language = lang
+        self.ctx.settings.language = lang  # the unlock dialog's language next time
+        apply_language(lang)
 
     def _add_duration(self) -> None:
         reg, kind, days = self.reg, self.new_kind.code(), self.new_days.value()
@@ -213,3 +226,15 @@ class SettingsPage(Page):
         reg = self.reg
         ops.Op(self, lambda: ui_actions.set_duration_active(reg, d.id, not d.active),
                write=True).success(lambda _r: self.ctx.hub.changed.emit("order_duration")).run()
+
+
+def apply_language(lang: str) -> None:
+    """The window's gettext language and Qt's own catalog (standard dialogs) together."""
+    from PySide6.QtWidgets import QApplication
+
+    from ui.app import install_qt_translations
+
+    set_language(lang)
+    app = QApplication.instance()
+    if app is not None:
+        install_qt_translations(app, lang)

@@ -19,7 +19,7 @@ from app.cli.common import data_dir, fail, fmt_date, open_register, print_json, 
 from app.db import backup as backups
 from app.db.keys import KEY_FILE
 from app.domain.enums import Role
-from app.i18n import _
+from app.i18n import _, pgettext
 from app.services import audit, users
 from app.services.base import parse_date, require_permission
 
@@ -209,7 +209,7 @@ def cmd_users_list(args: argparse.Namespace) -> int:
         print_json(rows)
         return 0
     for u in rows:
-        state = _("active") if u.active else _("disabled")
+        state = pgettext("user", "active") if u.active else pgettext("user", "disabled")
         here = "" if u.can_log_in_here or not u.active else "  " + _("(no password here)")
         print(f"{u.login:<16} {Role(u.role).label:<22} {state:<9} {u.full_name}{here}")
     return 0

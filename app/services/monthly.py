@@ -123,9 +123,9 @@ def monthly_figures(reg: Register, year: int, month: int) -> MonthlyFigures:
             RegisterEntry.category,
             RegisterEntry.deleted == False,
             RegisterEntry.start_date < nxt,
-            (RegisterEntry.end_date == None) | (RegisterEntry.end_date >= first),  # noqa: E711
-            (RegisterEntry.removal_date == None) | (RegisterEntry.removal_date >= first),
-        )  # noqa: E711
+            RegisterEntry.end_date.is_(None) | (RegisterEntry.end_date >= first),
+            RegisterEntry.removal_date.is_(None) | (RegisterEntry.removal_date >= first),
+        )
         f.measures = _grouped(
             s,
             PreventiveMeasure.kind,

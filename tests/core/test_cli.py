@@ -21,8 +21,9 @@ def tayanch(*args: str, password: str | None = PASSWORD, user: str | None = None
         env["TAYANCH_PASSWORD"] = password
     if user is not None:
         env["TAYANCH_USER"] = user
-    return subprocess.run([sys.executable, "-m", "app.cli", *args], capture_output=True,
-                          text=True, env=env, input=stdin, timeout=120)
+    # English messages: the default language (uz-Latn) is translated now.
+    return subprocess.run([sys.executable, "-m", "app.cli", "--lang", "en", *args],
+                          capture_output=True, text=True, env=env, input=stdin, timeout=120)
 
 
 def one_line(err: str) -> str:

@@ -8,7 +8,9 @@ import pytest
 from sqlalchemy import text
 
 from app.domain.base import today_local, utcnow
+from app.i18n import _ as translate
 from app.services import audit
+from app.services.audit import PROBLEM_LABELS
 from app.services.persons import persons
 from app.services.verify import verify
 
@@ -58,7 +60,8 @@ def test_an_edited_entry_is_named(busy):
     _tamper(reg, "UPDATE audit_entry SET user_login = 'kimdir' WHERE seq = :s", s=seq)
     assert _problems(reg) == [(seq, "edited")]
     report = verify(reg)
-    assert not report.ok and f"{seq}" in report.problems[0] and "edited" in report.problems[0]
+    edited = translate(PROBLEM_LABELS["edited"])  # verify speaks the user's language
+    assert not report.ok and f"{seq}" in report.problems[0] and edited in report.problems[0]
 
 
 def test_an_entry_rewritten_with_a_fresh_hash_is_still_named(busy):

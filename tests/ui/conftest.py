@@ -13,6 +13,7 @@ import os
 
 os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
 
+import gc  # noqa: E402
 import shutil  # noqa: E402
 from collections.abc import Iterator  # noqa: E402
 from dataclasses import dataclass, field  # noqa: E402
@@ -42,6 +43,12 @@ class SeamRecorder:
     infos: list[str] = field(default_factory=list)
     save_to: Path | None = None
     opened: list[Path] = field(default_factory=list)
+    folder: Path | None = None
+    open_path: Path | None = None
+    print_to: Path | None = None  # the "printer": a PDF file; None cancels the dialog
+    print_jobs: int = 0
+    passwords: list[str] = field(default_factory=list)  # typed into password prompts
+    texts: list[str] = field(default_factory=list)  # typed into one-line prompts
 
     def ask_confirm(self, parent, text, *, title=None) -> bool:
         self.questions.append(text)
@@ -60,6 +67,30 @@ class SeamRecorder:
 
     def open_file(self, path) -> None:
         self.opened.append(Path(path))
+
+    def ask_print(self, parent, printer) -> bool:
+        if self.print_to is None:
+            return False
+        from PySide6.QtPrintSupport import QPrinter
+
+        printer.setOutputFormat(QPrinter.OutputFormat.PdfFormat)
+        printer.setOutputFileName(str(self.print_to))
+        self.print_jobs += 1
+        return True
+
+    def ask_password(self, parent, text):
+        self.questions.append(text)
+        return self.passwords.pop(0) if self.passwords else None
+
+    def ask_text(self, parent, caption, text):
+        self.questions.append(text)
+        return self.texts.pop(0) if self.texts else None
+
+    def ask_folder(self, parent, caption, start):
+        return str(self.folder) if self.folder else None
+
+    def ask_open_file(self, parent, caption, start, filters):
+        return str(self.open_path) if self.open_path else None
 
 
 @pytest.fixture(scope="session")
@@ -94,9 +125,19 @@ def qt_env(tmp_path: Path, monkeypatch) -> Iterator[SeamRecorder]:
     monkeypatch.setattr(seams, "show_info", rec.show_info)
     monkeypatch.setattr(seams, "ask_save_file", rec.ask_save_file)
     monkeypatch.setattr(seams, "open_file", rec.open_file)
+    monkeypatch.setattr(seams, "ask_folder", rec.ask_folder)
+    monkeypatch.setattr(seams, "ask_print", rec.ask_print)
+    monkeypatch.setattr(seams, "ask_password", rec.ask_password)
+    monkeypatch.setattr(seams, "ask_text", rec.ask_text)
+    monkeypatch.setattr(seams, "ask_open_file", rec.ask_open_file)
     set_language("en")
+    # Garbage cycles holding widgets must die on the UI thread, never on a worker of
+    # ui/ops.py (see ui/collector.py): collection runs only here, between tests.
+    gc.disable()
     yield rec
     ops.wait_all()
+    gc.collect()
+    gc.enable()
 
 
 @pytest.fixture

@@ -152,6 +152,8 @@ def test_statistics_show_the_monthly_figures(qtbot, window, reg):
 
 
 def test_print_supervision_card_and_monthly_report(qtbot, window, reg, seams_rec, tmp_path):
+    from ui.printing import PreviewDialog
+
     page = window.go("persons")
     page.on_register.setChecked(True)
     qtbot.waitUntil(lambda: page.card.card is not None and bool(page.card.card.registers),
@@ -160,8 +162,12 @@ def test_print_supervision_card_and_monthly_report(qtbot, window, reg, seams_rec
     seams_rec.save_to = tmp_path / "card.pdf"
     activate(qtbot, window)
     qtbot.keyClick(window, Qt.Key.Key_P, Qt.KeyboardModifier.ControlModifier)
-    qtbot.waitUntil(lambda: seams_rec.opened == [tmp_path / "card.pdf"], timeout=20_000)
+    qtbot.waitUntil(lambda: find_open(window, PreviewDialog) is not None, timeout=20_000)
+    preview = find_open(window, PreviewDialog)
+    qtbot.waitUntil(lambda: preview.save_button.isEnabled(), timeout=20_000)
+    preview.save_button.click()
     assert (tmp_path / "card.pdf").read_bytes().startswith(b"%PDF")
+    preview.close()
     # The issued document shows on the card.
     qtbot.waitUntil(lambda: page.card.card is not None and page.card.card.person.id == person.id
                     and any(d.kind == "supervision-card" for d in page.card.card.documents),
@@ -170,8 +176,12 @@ def test_print_supervision_card_and_monthly_report(qtbot, window, reg, seams_rec
     stats = window.go("statistics")
     seams_rec.save_to = tmp_path / "month.pdf"
     stats.print_current()
-    qtbot.waitUntil(lambda: tmp_path / "month.pdf" in seams_rec.opened, timeout=20_000)
+    qtbot.waitUntil(lambda: find_open(window, PreviewDialog) is not None, timeout=20_000)
+    preview = find_open(window, PreviewDialog)
+    qtbot.waitUntil(lambda: preview.save_button.isEnabled(), timeout=20_000)
+    preview.save_button.click()
     assert (tmp_path / "month.pdf").read_bytes().startswith(b"%PDF")
+    preview.close()
 
 
 def test_inspector_adds_a_user_who_can_then_log_in(qtbot, window, reg, data_dir):

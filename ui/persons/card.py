@@ -16,6 +16,7 @@ from typing import Any
 from PySide6.QtCore import Qt, Signal
 from PySide6.QtGui import QKeySequence, QShortcut
 from PySide6.QtWidgets import (
+    QAbstractItemView,
     QGridLayout,
     QHBoxLayout,
     QLabel,
@@ -145,7 +146,9 @@ class PersonCardView(QWidget):
             ("visit", _("Visit"), "Ctrl+R"),
             ("register", _("Add to register"), "Ctrl+Shift+R"),
             ("contribution", _("Contribution"), ""),
+            ("offence", _("Offence case"), ""),
             ("print", _("Print…"), "Ctrl+P"),
+            ("print_selected", _("Print selected documents"), ""),
         ]):
             b = button(text, tip=f"{text} ({keys})" if keys else text)
             b.clicked.connect(lambda _c=False, k=key: self.act(k))
@@ -279,6 +282,9 @@ class PersonCardView(QWidget):
             Column("kind", N_("Document"), lambda d: label(DocumentKind, d.kind)),
             Column("issued", N_("Issued"), lambda d: fmt_datetime(d.issued_at)),
         ], sort_value={"issued": lambda d: d.issued_at})
+        # Several documents can be chosen and printed in one go (Print selected documents).
+        self.tables["documents"].setSelectionMode(
+            QAbstractItemView.SelectionMode.ExtendedSelection)
         self._tab("history", _("History"), empty=_(
             "Nothing recorded yet."), columns=[
             Column("at", N_("When"), lambda a: fmt_datetime(a.at)),
@@ -404,11 +410,30 @@ class PersonCardView(QWidget):
                 return "offence-protocol", row.id
         return "supervision-card", self.card.person.id
 
+    def selected_document_ids(self) -> list[Any]:
+        from ui.widgets.paged_model import ROW_ROLE
+
+        table = self.tables["documents"]
+        rows = table.selectionModel().selectedRows() if table.selectionModel() else []
+        return [table.model().data(i, ROW_ROLE).id for i in sorted(rows, key=lambda i: i.row())]
+
     def act(self, key: str) -> None:
         """Open the form for ``key``; the window owns the forms (ui/main_window.py)."""
         if self.card is None or self.ctx.window is None:
             return
         if key == "print":
             self.ctx.window.print_current()
+            return
+        if key == "print_selected":
+            from ui import printing
+
+            ids = self.selected_document_ids()
+            if not ids:
+                from ui import seams
+
+                seams.show_info(self, _("Choose the documents on the Documents tab first "
+                                        "(Ctrl+click or Shift+click for several)."))
+                return
+            printing.print_several(self.ctx, self, ids)
             return
         self.ctx.window.card_action(key, self.card, self.registers.current_record())

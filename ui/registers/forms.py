@@ -26,7 +26,7 @@ from app.domain.enums import (
 )
 from app.i18n import N_, _
 from app.services import ui_actions
-from app.services.measures import contributions, measures
+from app.services.measures import contributions, measures, offences
 from app.services.registers import entries, violations
 from ui.format import fmt_date, label
 from ui.widgets.form import FormDialog, enum_choices
@@ -198,3 +198,48 @@ class ContributionForm(FormDialog):
 
     def submit(self, values: dict[str, Any]) -> Any:
         return contributions.create(self.reg, person_id=self.person_id, **values)
+
+
+class OffenceForm(FormDialog):
+    """An administrative offence case, so its protocol can be printed from the card.
+
+    Witnesses and victims are typed one per line ("Full name, address"); the service
+    records the case and them in one transaction.
+    """
+
+    def __init__(self, parent: QWidget | None, reg: Register, person_id: Any) -> None:
+        super().__init__(parent, _("Administrative offence case"))
+        self.reg, self.person_id = reg, person_id
+        now = datetime.now(UTC).replace(second=0, microsecond=0)
+        self.add_datetime("offence_at", _("Offence committed"), required=True, default=now)
+        self.add_text("offence_place", _("Place of the offence"), max_length=300)
+        self.add_text("article", _("Article of the Code"), required=True, max_length=60)
+        self.add_multiline("substance", _("What happened"), required=True, lines=3)
+        self.add_multiline("explanation", _("Offender's explanation"), lines=2)
+        self.add_text("damage", _("Damage caused"), max_length=300)
+        self.add_datetime("drawn_up_at", _("Protocol drawn up"), required=True, default=now)
+        self.add_text("drawn_up_place", _("Drawn up at"), max_length=300)
+        self.add_choice("direction", _("Direction of work"), enum_choices(Direction),
+                        default="public_order")
+        self.add_multiline("witnesses", _("Witnesses (one a line: name, address)"), lines=2)
+        self.add_multiline("victims", _("Victims (one a line: name, address)"), lines=2)
+        self.add_check("refused_to_sign", _("The offender refused to sign"))
+        self.mark_clean()
+        self.resize(600, 0)
+
+    @staticmethod
+    def _people(text: str | None, role: str) -> list[dict[str, Any]]:
+        out = []
+        for line in (text or "").splitlines():
+            name, _sep, address = line.partition(",")
+            if name.strip():
+                out.append({"role": role, "full_name": name.strip(),
+                            "address": address.strip()})
+        return out
+
+    def submit(self, values: dict[str, Any]) -> Any:
+        people = self._people(values.pop("witnesses", ""), "witness") + self._people(
+            values.pop("victims", ""), "victim")
+        values = {k: v for k, v in values.items() if v not in (None, "")}
+        return offences.record(self.reg, offender_id=self.person_id, participants=people,
+                               **values)

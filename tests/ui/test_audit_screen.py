@@ -1,0 +1,88 @@
+"""The Audit screen: an inspector filters the trail; an assistant never sees the screen."""
+
+from __future__ import annotations
+
+from datetime import timedelta
+
+import pytest
+
+from app.db.register import Register
+from app.domain.base import today_local
+from app.services import audit
+from app.services.persons import persons
+from tests.ui.conftest import wait_idle
+
+
+def _rows(page):
+    return page.table.source.rows
+
+
+def test_inspector_filters_by_action_user_person_and_date(qtbot, window, reg, seams_rec):
+    p = persons.create(reg, surname="Auditov", given_name="Sardor", birth_date="05.06.1985",
+                       sex="m")
+    persons.update(reg, p.id, workplace="Zavod")
+    window.hub.changed.emit("person")
+    page = window.go("audit")
+    assert not window.nav.isRowHidden(list(window.pages).index("audit"))
+    total = audit.count_entries(reg)
+    qtbot.waitUntil(lambda: page.total == total and bool(_rows(page)), timeout=10_000)
+    qtbot.waitUntil(lambda: page.action.count() > 1, timeout=10_000)
+    assert _rows(page)[0].action in ("update", "create")  # newest first
+
+    # One person: the two entries just made, newest first.
+    page.person.set_choice(p.id, "Auditov Sardor")
+    page.apply_filter()
+    qtbot.waitUntil(lambda: page.total == 2, timeout=10_000)
+    assert [e.action for e in _rows(page)] == ["update", "create"]
+    assert "workplace" in page.table.model().index(0, 4).data()
+
+    # Action: only "update" rows for that person.
+    page.action.set_code("update")
+    qtbot.waitUntil(lambda: page.total == 1, timeout=10_000)
+
+    # A day long past: nothing, and the empty state says what to do.
+    page.clear_filters()
+    old = today_local() - timedelta(days=3650)
+    page.date_to.setText(old.strftime("%d.%m.%Y"))
+    page.apply_filter()
+    qtbot.waitUntil(lambda: page.total == 0, timeout=10_000)
+    assert page.list.currentWidget() is page.list.empty
+
+    # A badly typed date is refused with a sentence and the list stays as it was.
+    page.date_to.setText("31.02.20")
+    page.apply_filter()
+    assert seams_rec.errors and "dd.mm.yyyy" in seams_rec.errors[-1]
+
+    # User filter: the demo user did everything here.
+    page.date_to.clear()
+    page.user.set_code("demo")
+    qtbot.waitUntil(lambda: page.total == audit.count_entries(
+        reg, audit.AuditFilter(user="demo")) and page.total > 0, timeout=10_000)
+    assert {e.user_login for e in _rows(page)} == {"demo"}
+
+
+@pytest.fixture
+def assistant_window(qtbot, reg, data_dir, ui_settings):
+    from app.services import users
+    from ui.main_window import MainWindow
+
+    users.add_user(reg, "nodira", full_name="Nodira Xolmatova", password="yaxshi-parol",
+                   role="assistant")
+    other = Register.open(data_dir, "nodira", "yaxshi-parol")
+    w = MainWindow(other, ui_settings)
+    qtbot.addWidget(w)
+    w.show()
+    qtbot.waitUntil(w.today.loaded, timeout=10_000)
+    wait_idle(qtbot)
+    yield w
+    w.close()
+    wait_idle(qtbot)
+    other.close()
+
+
+def test_assistant_never_sees_the_audit_screen(qtbot, assistant_window):
+    w = assistant_window
+    assert w.nav.isRowHidden(list(w.pages).index("audit"))
+    page = w.go("audit")
+    assert page.key == "today"
+    assert w.pages["audit"] is None  # never even built

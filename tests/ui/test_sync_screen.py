@@ -1,0 +1,184 @@
+"""The Sync screen, driven as a user would: export to a stick, import HQ's reply, conflicts.
+
+Uses the sync tests' small world (HQ and enrolled registers, real files) copied per test.
+"""
+
+from __future__ import annotations
+
+import re
+
+import pytest
+
+from app.hq import ingest
+from app.services.persons import persons
+from app.sync import conflicts, service
+from tests.sync.world import World, build_template, copy_world
+from tests.ui.conftest import wait_idle
+
+
+@pytest.fixture(scope="module")
+def world_template(tmp_path_factory):
+    return build_template(tmp_path_factory.mktemp("ui-sync-world") / "world")
+
+
+@pytest.fixture
+def world(world_template, tmp_path):
+    w = World.open(copy_world(world_template, tmp_path / "world"))
+    yield w
+    w.close()
+
+
+@pytest.fixture
+def sync_window(qtbot, world, ui_settings):
+    from ui.main_window import MainWindow
+
+    w = MainWindow(world["a1"], ui_settings)
+    qtbot.addWidget(w)
+    w.show()
+    qtbot.waitUntil(w.today.loaded, timeout=10_000)
+    wait_idle(qtbot)
+    yield w
+    w.close()
+    wait_idle(qtbot)
+
+
+def _person(reg, notes="Birinchi"):
+    return persons.create(reg, surname="Sinovov", given_name="Jasur",
+                          birth_date="03.04.1991", sex="m", notes=notes)
+
+
+def test_stick_round_trip_reports_what_went_and_came(qtbot, sync_window, world, tmp_path,
+                                                     seams_rec):
+    a1 = world["a1"]
+    _person(a1)
+    page = sync_window.go("sync")
+    qtbot.waitUntil(lambda: page.pending_label.text() == "1", timeout=10_000)
+    qtbot.waitUntil(lambda: "Not yet sent to HQ: 1" in sync_window.status_sync.text(),
+                    timeout=10_000)
+
+    stick = tmp_path / "stick"
+    stick.mkdir()
+    seams_rec.folder = stick
+    with qtbot.waitSignal(page.finished, timeout=20_000):
+        page.export_button.click()
+    [bundle] = list(stick.glob("*.sync"))
+    assert re.search(r"Sent: [1-9]\d* change", page.report.toPlainText())
+    assert str(bundle) in page.report.toPlainText()
+    assert seams_rec.errors == []
+
+    # The district office imports the stick and hands back the reply file.
+    reply = stick / "reply.sync"
+    reply.write_bytes(ingest.ingest(world.hq, bundle.read_bytes()).reply)
+    seams_rec.open_path = reply
+    with qtbot.waitSignal(page.finished, timeout=20_000):
+        page.import_button.click()
+    assert re.search(r"Headquarters confirmed [1-9]\d* change", page.report.toPlainText())
+    qtbot.waitUntil(lambda: page.pending_label.text() == "0", timeout=10_000)
+    qtbot.waitUntil(lambda: "Not yet sent to HQ: 0" in sync_window.status_sync.text(),
+                    timeout=10_000)
+    directions = [b.direction for b in page.history.source.rows[:2]]
+    assert directions == ["in", "out"]
+    assert page.progress.value() == page.progress.maximum()
+
+    # The same reply again changes nothing and says so.
+    with qtbot.waitSignal(page.finished, timeout=20_000):
+        page.import_button.click()
+    assert "already applied" in page.report.toPlainText()
+
+
+def test_bad_reply_file_and_missing_address_are_refused_with_a_sentence(
+        qtbot, sync_window, world, tmp_path, seams_rec):
+    a1 = world["a1"]
+    _person(a1)
+    page = sync_window.go("sync")
+    qtbot.waitUntil(lambda: page.pending_label.text() == "1", timeout=10_000)
+    junk = tmp_path / "junk.sync"
+    junk.write_bytes(b"not a bundle at all")
+    seams_rec.open_path = junk
+    with qtbot.waitSignal(page.finished, timeout=20_000):
+        page.import_button.click()
+    assert len(seams_rec.errors) == 1 and seams_rec.errors[0] == page.report.toPlainText()
+    assert service.status(a1).pending == 1  # nothing changed
+
+    page.url.setText("")
+    with qtbot.waitSignal(page.finished, timeout=20_000):
+        page.sync_button.click()
+    assert len(seams_rec.errors) == 2
+    assert page.export_button.isEnabled() and not page.cancel_button.isEnabled()
+
+
+def test_conflict_shows_both_values_and_keep_mine_settles_it(qtbot, sync_window, world):
+    a1, a2 = world["a1"], world["a2"]
+    p = _person(a1)
+    world.settle()
+    persons.update(a1, p.id, notes="Mening yozuvim")
+    persons.update(a2, p.id, notes="Ularning yozuvi")
+    world.settle()
+    assert persons.get(a1, p.id).notes == "Ularning yozuvi"  # the later edit won
+
+    page = sync_window.go("sync")
+    page.reload()
+    qtbot.waitUntil(lambda: len(page.conflicts.source.rows) == 1, timeout=10_000)
+    model = page.conflicts.model()
+    cells = [model.index(0, c).data() for c in range(model.columnCount())]
+    assert "Mening yozuvim" in cells and "Ularning yozuvi" in cells
+    assert "conflicts to review: 1" in sync_window.status_sync.text()
+
+    page.conflicts.selectRow(0)
+    page.keep_mine.click()
+    qtbot.waitUntil(lambda: page.conflicts.source.rows == [], timeout=10_000)
+    assert page.conflict_list.currentWidget() is page.conflict_list.empty
+    assert persons.get(a1, p.id).notes == "Mening yozuvim"
+    assert conflicts.list_open(a1) == []
+    qtbot.waitUntil(lambda: "conflicts" not in sync_window.status_sync.text(), timeout=10_000)
+
+
+def test_enrol_with_key_file_then_first_stick_round_completes_it(
+        qtbot, window, reg, tmp_path, seams_rec):
+    """A new computer: type the code, pick HQ's key file, export, bring back the reply."""
+    import json
+
+    from app.hq import admin
+    from app.services import demo
+
+    hq = admin.init_hq(tmp_path / "hq", name="Sinov tuman IIB")
+    try:
+        info = demo.DEMO_STRONGHOLD
+        admin.add_stronghold(hq, info["code"], name=info["name"], region=info["region"],
+                             district=info["district"], makhalla=info["makhalla"])
+        key_file = tmp_path / "hq-key.json"
+        key_file.write_text(json.dumps(hq.public_key().to_json()), "utf-8")
+        code = admin.new_enrolment_code(hq, info["code"])
+
+        page = window.go("sync")
+        qtbot.waitUntil(lambda: page.enrol_button.isVisible(), timeout=10_000)
+        assert page.state_label.text() == "not enrolled at headquarters"
+
+        # Cancelling the code prompt changes nothing.
+        page.enrol_button.click()
+        wait_idle(qtbot)
+        assert service.status(reg).state == "not_enrolled"
+
+        seams_rec.texts = [code]
+        seams_rec.open_path = key_file
+        page.enrol_button.click()
+        qtbot.waitUntil(lambda: service.status(reg).state == "pending"
+                        and not page.enrol_button.isVisible(), timeout=10_000)
+        assert any("Enrolment started" in t for t in seams_rec.infos)
+
+        stick = tmp_path / "stick"
+        stick.mkdir()
+        seams_rec.folder = stick
+        with qtbot.waitSignal(page.finished, timeout=30_000):
+            page.export_button.click()
+        [bundle] = list(stick.glob("*.sync"))
+        reply = stick / "reply.sync"
+        reply.write_bytes(ingest.ingest(hq, bundle.read_bytes()).reply)
+        seams_rec.open_path = reply
+        with qtbot.waitSignal(page.finished, timeout=30_000):
+            page.import_button.click()
+        assert "now enrolled" in page.report.toPlainText()
+        qtbot.waitUntil(lambda: page.state_label.text() == "enrolled", timeout=10_000)
+        assert seams_rec.errors == []
+    finally:
+        hq.close()

@@ -1,0 +1,1 @@
+"""The Audit screen (inspectors only)."""

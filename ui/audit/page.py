@@ -1,0 +1,197 @@
+"""Audit: who did what and when, for inspectors, filtered by user, person, action and date.
+
+Everything comes from app.services.audit, which refuses anyone without ``view_audit``; the
+window also hides the screen from them, so an assistant never meets a refusal here. The
+list shows the newest ``LIMIT`` entries that match and says how many match in all, so a
+register with years of history never loads everything at once.
+"""
+
+from __future__ import annotations
+
+import logging
+from typing import Any
+
+from PySide6.QtWidgets import QHBoxLayout, QLabel, QWidget
+
+from app.i18n import N_, _
+from app.services import audit
+from app.services.base import ROLE_PERMISSIONS
+from ui import ops, seams
+from ui.format import fmt_datetime
+from ui.persons.card import TABLE_NAMES
+from ui.widgets.common import Context, ListOrEmpty, Page, button, muted_label, title_label
+from ui.widgets.fields import DateEdit
+from ui.widgets.form import ChoiceBox
+from ui.widgets.paged_model import Column
+from ui.widgets.pickers import LookupEdit, person_lookup
+from ui.widgets.record_table import RecordTable, RecordTableModel
+
+log = logging.getLogger(__name__)
+
+LIMIT = 500
+
+
+def can_view(reg: Any) -> bool:
+    return "view_audit" in ROLE_PERMISSIONS.get(reg.user.role, set())
+
+
+def _details(details: dict[str, Any]) -> str:
+    """The audit's details hold field names and codes, never personal values."""
+    parts = []
+    for key, value in sorted((details or {}).items()):
+        if isinstance(value, list | tuple):
+            value = ", ".join(str(v) for v in value)
+        parts.append(f"{key}: {value}")
+    return "; ".join(parts)
+
+
+class AuditPage(Page):
+    key = "audit"
+    nav_title = N_("Audit")
+    tables = ("audit_entry",)
+
+    def __init__(self, ctx: Context, parent: QWidget | None = None) -> None:
+        super().__init__(ctx, parent)
+        self.title = _(self.nav_title)
+        self.total = 0
+        self.layout_.addWidget(title_label(self.title))
+        self.layout_.addWidget(muted_label(_(
+            "Every change and sign-in, in the order they happened. Entries cannot be edited; "
+            "a broken chain is reported by “tayanch verify”.")))
+        row = QHBoxLayout()
+        self.user = ChoiceBox([], empty=_("all users"))
+        self.action = ChoiceBox([], empty=_("all actions"))
+        self.person = LookupEdit(person_lookup(ctx.reg), placeholder=_("any person"))
+        self.person.setMinimumWidth(220)
+        self.date_from = DateEdit()
+        self.date_to = DateEdit()
+        for w in (self.date_from, self.date_to):
+            w.setMinimumWidth(w.fontMetrics().horizontalAdvance("00.00.00000") + 16)
+        row.addWidget(QLabel(_("User")))
+        row.addWidget(self.user)
+        row.addWidget(QLabel(_("Action")))
+        row.addWidget(self.action)
+        row.addWidget(QLabel(_("Person")))
+        row.addWidget(self.person, 1)
+        row.addWidget(QLabel(_("From")))
+        row.addWidget(self.date_from)
+        row.addWidget(QLabel(_("to")))
+        row.addWidget(self.date_to)
+        row.addWidget(button(_("Show"), self.apply_filter))
+        row.addWidget(button(_("Clear"), self.clear_filters))
+        self.layout_.addLayout(row)
+        self.count_label = muted_label()
+        self.layout_.addWidget(self.count_label)
+        self.table = RecordTable(RecordTableModel([
+            Column("at", N_("When"), lambda e: fmt_datetime(e.at)),
+            Column("user", N_("User"), lambda e: e.user_login),
+            Column("action", N_("Action"), lambda e: audit.action_label(e.action)),
+            Column("record", N_("Record"), lambda e: _(TABLE_NAMES.get(
+                e.table_name, e.table_name)) if e.table_name else ""),
+            Column("details", N_("Details"), lambda e: _details(e.details)),
+        ], self), sortable=False)
+        self.table.setObjectName("auditTable")
+        self.list = ListOrEmpty(self.table, _("No entries match. Clear the filters to see all."))
+        self.layout_.addWidget(self.list, 1)
+        for w in (self.user, self.action):
+            w.currentIndexChanged.connect(self.apply_filter)
+        self.person.chosen.connect(lambda _id: self.apply_filter())
+        for w in (self.date_from, self.date_to):
+            w.returnPressed.connect(self.apply_filter)
+        self._choices_loaded = False
+        self._generation = 0
+
+    def focus_search(self) -> bool:
+        self.person.setFocus()
+        return True
+
+    def current_filter(self) -> audit.AuditFilter | None:
+        """The filter typed; None (and a sentence) when a date or person is not valid."""
+        try:
+            person = self.person.value()
+        except ValueError:
+            seams.show_error(self, _("Choose the person from the suggestions, or clear the "
+                                     "field."))
+            return None
+        dates = []
+        for w in (self.date_from, self.date_to):
+            try:
+                value = w.date_value()
+            except ValueError:
+                value = None
+            if value is None and w.text().strip():
+                seams.show_error(self, _("Type the date as dd.mm.yyyy, or clear the field."))
+                return None
+            dates.append(value)
+        action = self.action.code()
+        return audit.AuditFilter(user=self.user.code() or None, person_id=person,
+                                 actions=(action,) if action else (),
+                                 date_from=dates[0], date_to=dates[1])
+
+    def reload(self) -> None:
+        if not can_view(self.reg):
+            self.count_label.setText(_("Only an inspector may see the audit trail."))
+            self.list.show_list(False)
+            return
+        if not self._choices_loaded:
+            reg = self.reg
+            ops.Op(self, lambda: audit.filter_choices(reg)).success(self._choices).run()
+        self.apply_filter()
+
+    def _choices(self, result: tuple[list[str], list[str]]) -> None:
+        users, actions = result
+        self._choices_loaded = True
+        for box, items in ((self.user, [(u, u) for u in users]),
+                           (self.action, [(a, audit.action_label(a)) for a in actions])):
+            code = box.code()
+            box.blockSignals(True)
+            _refill(box, items)
+            box.set_code(code)
+            box.blockSignals(False)
+
+    def apply_filter(self) -> None:
+        f = self.current_filter()
+        if f is None:
+            return
+        reg = self.reg
+        self._generation += 1
+        generation = self._generation
+
+        def work() -> tuple[int, int, list[Any]]:
+            return generation, audit.count_entries(reg, f), audit.query_entries(
+                reg, f, limit=LIMIT)
+
+        ops.Op(self, work, name="audit").success(self._show).run()
+
+    def _show(self, result: tuple[int, int, list[Any]]) -> None:
+        generation, total, rows = result
+        if generation != self._generation:
+            return  # an older filter's answer, overtaken by the one typed since
+        self.total = total
+        self.table.source.set_rows(rows)
+        self.table.resizeColumnsToContents()
+        self.list.show_list(bool(rows))
+        if self.total > len(rows):
+            self.count_label.setText(_("Showing the newest {shown} of {n} entries. Narrow the "
+                                       "filters to see older ones.").format(
+                                           shown=len(rows), n=self.total))
+        else:
+            self.count_label.setText(_("{n} entries").format(n=self.total))
+
+    def clear_filters(self) -> None:
+        for w in (self.user, self.action):
+            w.blockSignals(True)
+            w.set_code("")
+            w.blockSignals(False)
+        self.person.clear_choice()
+        self.date_from.clear()
+        self.date_to.clear()
+        self.apply_filter()
+
+
+def _refill(box: ChoiceBox, items: list[tuple[str, str]]) -> None:
+    """ChoiceBox keeps its empty entry first; the rest are replaced."""
+    while box.count() > 1:
+        box.removeItem(box.count() - 1)
+    for code, text in items:
+        box.addItem(text, code)
