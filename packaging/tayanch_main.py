@@ -1,6 +1,6 @@
 """The frozen program's entry point: PyInstaller runs this file as ``__main__``.
 
-The same as the ``tayanch`` console script (app.cli.main), plus what only a frozen
+The same as the ``tayanch`` console script (ui.cli.main), plus what only a frozen
 program needs:
 - ``multiprocessing.freeze_support()``, without which any child process started by a
   library on Windows would run the whole program again instead of its task;
@@ -38,7 +38,7 @@ def _give_windowed_program_streams() -> None:
 def main() -> int:
     multiprocessing.freeze_support()
     _give_windowed_program_streams()
-    from app.cli import main as cli_main
+    from ui.cli import main as cli_main
 
     return cli_main()
 

@@ -3,6 +3,9 @@
 Commands live in modules by area; each has ``add_commands(subparsers)`` that registers
 its parsers with ``set_defaults(handler=...)``. A module that is not there yet is skipped,
 so areas can land one by one.
+
+The window's `gui` command is added by ui/cli.py, which is the installed `tayanch` entry
+point: the core never imports the window, so HQ and scripts run without Qt.
 """
 
 from __future__ import annotations
@@ -11,13 +14,15 @@ import argparse
 import importlib
 import logging
 import sys
+from collections.abc import Sequence
+from types import ModuleType
 
 from app import __version__
 from app.cli.common import EXIT_USAGE, run_handler
 from app.i18n import LANGUAGES, _, normalize_language, set_language
 
 COMMAND_MODULES = (
-    "app.cli.register_cmds",  # init, demo, list, person, verify, gui
+    "app.cli.register_cmds",  # init, demo, list, person, verify
     "app.cli.people",  # find, import, export
     "app.cli.documents",  # print, report
     "app.cli.sync",  # sync ...
@@ -26,7 +31,7 @@ COMMAND_MODULES = (
 )
 
 
-def build_parser() -> argparse.ArgumentParser:
+def build_parser(extra_modules: Sequence[ModuleType] = ()) -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(
         prog="tayanch", description=_("Register of a makhalla stronghold (tayanch punkti).")
     )
@@ -43,10 +48,12 @@ def build_parser() -> argparse.ArgumentParser:
                 continue
             raise
         module.add_commands(sub)
+    for module in extra_modules:
+        module.add_commands(sub)
     return parser
 
 
-def main(argv: list[str] | None = None) -> int:
+def main(argv: list[str] | None = None, extra_modules: Sequence[ModuleType] = ()) -> int:
     argv = list(sys.argv[1:] if argv is None else argv)
     logging.basicConfig(level=logging.WARNING, format="%(levelname)s %(name)s: %(message)s")
     # The language must be known before the parser's help texts are built.
@@ -55,13 +62,13 @@ def main(argv: list[str] | None = None) -> int:
             set_language(normalize_language(argv[argv.index("--lang") + 1]))
         except (IndexError, ValueError):
             pass
-    parser = build_parser()
+    parser = build_parser(extra_modules)
     args = parser.parse_args(argv)
     if args.self_test:
         from app.selftest import run_self_test
 
         return run_self_test()
-    if args.command is None:
+    if args.command is None and extra_modules:
         args = parser.parse_args([*argv, "gui"])
     handler = getattr(args, "handler", None)
     if handler is None:

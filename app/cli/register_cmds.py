@@ -1,4 +1,4 @@
-"""Commands on the register itself: init, demo, list, person show, verify, gui."""
+"""Commands on the register itself: init, demo, list, person show, verify."""
 
 from __future__ import annotations
 
@@ -21,9 +21,6 @@ from app.services.records import record_dict
 
 
 def add_commands(sub: argparse._SubParsersAction) -> None:
-    p = sub.add_parser("gui", help=_("open the window (the default)"))
-    p.set_defaults(handler=cmd_gui)
-
     p = sub.add_parser("init", help=_("create a new encrypted register"))
     p.add_argument("--stronghold", required=True, metavar="CODE",
                    help=_("stronghold code assigned by HQ"))
@@ -58,12 +55,6 @@ def add_commands(sub: argparse._SubParsersAction) -> None:
 
     p = sub.add_parser("verify", help=_("check the database, the audit chain and documents"))
     p.set_defaults(handler=cmd_verify)
-
-
-def cmd_gui(args: argparse.Namespace) -> int:
-    from ui.app import run
-
-    return run(data_dir(args), lang=args.lang)
 
 
 def _new_register(args: argparse.Namespace, info: StrongholdInfo, login: str, full_name: str,
