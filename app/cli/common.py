@@ -14,6 +14,7 @@ from pathlib import Path
 from typing import Any, NoReturn
 from uuid import UUID
 
+from app import formats
 from app.db.keys import KeyStore
 from app.db.register import Register, register_exists
 from app.errors import NoRegisterError, TayanchError
@@ -85,13 +86,10 @@ def print_json(value: Any) -> None:
 
 
 def fmt_date(value: date | datetime | None) -> str:
-    if value is None:
-        return ""
+    """dd.mm.yyyy, with the Tashkent time for a moment (app.formats is the one rule)."""
     if isinstance(value, datetime):
-        from app.domain.base import TASHKENT
-
-        return value.astimezone(TASHKENT).strftime("%d.%m.%Y %H:%M")
-    return value.strftime("%d.%m.%Y")
+        return formats.short_datetime(value)
+    return formats.short_date(value)
 
 
 Handler = Callable[[argparse.Namespace], int | None]
