@@ -52,8 +52,13 @@ lint: $(STAMP)
 bench: $(STAMP) translations
 	@for f in bench/*.py; do echo "== $$f"; QT_QPA_PLATFORM=offscreen $(BIN)/python $$f || exit 1; done
 
+# Every main screen at 1366x768: Uzbek Latin into docs/ (shown in README), the other
+# languages into out/screenshots/<lang> for checking clipped or overflowing text.
 screenshots: $(STAMP) translations
 	QT_QPA_PLATFORM=offscreen $(BIN)/python -m ui.screenshots docs/screenshots
+	for lang in uz-Cyrl ru en; do \
+		QT_QPA_PLATFORM=offscreen $(BIN)/python -m ui.screenshots --lang $$lang out/screenshots/$$lang || exit 1; \
+	done
 
 clean-demo:
 	rm -rf $(DEMO_DIR)

@@ -76,7 +76,7 @@ class MainWindow(QMainWindow):
 
         self.nav = QListWidget()
         style.role(self.nav, "nav")
-        self.nav.setFixedWidth(178)
+        self.nav.setHorizontalScrollBarPolicy(Qt.ScrollBarPolicy.ScrollBarAlwaysOff)
         self.nav.setFocusPolicy(Qt.FocusPolicy.NoFocus)
         self.stack = QStackedWidget()
         # Screens are built the first time they are shown: the window is usable as soon
@@ -91,6 +91,7 @@ class MainWindow(QMainWindow):
             item = QListWidgetItem(_(cls.nav_title))
             item.setData(Qt.ItemDataRole.UserRole, key)
             self.nav.addItem(item)
+        self._fit_nav()
         self.nav.currentRowChanged.connect(self._nav_changed)
         # The audit trail is for inspectors; the others never see the screen (the service
         # refuses them as well).
@@ -416,6 +417,12 @@ class MainWindow(QMainWindow):
         # Listeners may run in any thread; the rebuild happens on the UI thread.
         QTimer.singleShot(0, self.retranslate)
 
+    def _fit_nav(self) -> None:
+        """As wide as the longest title in this language (Russian ones are longer), but
+        never so wide that it eats a 1366-pixel screen."""
+        widest = max(self.nav.sizeHintForColumn(0), 0)
+        self.nav.setFixedWidth(min(max(178, widest + 8), 230))
+
     def retranslate(self) -> None:
         """Show every screen in the current language, without a restart.
 
@@ -429,6 +436,7 @@ class MainWindow(QMainWindow):
         self.setWindowTitle(_("Tayanch"))
         for i, cls in enumerate(PAGE_CLASSES.values()):
             self.nav.item(i).setText(_(cls.nav_title))
+        self._fit_nav()
         for act, text in zip(self.actions_[:len(PAGE_CLASSES)],
                              [_(c.nav_title) for c in PAGE_CLASSES.values()], strict=True):
             act.setText(text)

@@ -121,6 +121,8 @@ class SectionCard(QFrame):
         head = QHBoxLayout()
         self.title = QLabel(_(spec["title"]))
         style.role(self.title, "sectionTitle")
+        # Long titles (Russian) wrap instead of pushing the card past the screen's edge.
+        self.title.setWordWrap(True)
         head.addWidget(self.title, 1)
         self.badge = QLabel("0")
         style.role(self.badge, "badgeQuiet")
