@@ -275,7 +275,8 @@ class ReprintProgress(QDialog):
         self.ctx = ctx
         self.ids = list(document_ids)
         lay = QVBoxLayout(self)
-        self.label = QLabel(_("Fetching {n} document(s)…").format(n=len(self.ids)))
+        self.label = QLabel(ngettext("Fetching {n} document…", "Fetching {n} documents…",
+                                     len(self.ids)).format(n=len(self.ids)))
         self.bar = QProgressBar()
         self.bar.setRange(0, max(len(self.ids), 1))
         lay.addWidget(self.label)
@@ -297,7 +298,9 @@ class ReprintProgress(QDialog):
         self.bar.setValue(done)
 
     def _fetched(self, printed: list[Any]) -> None:
-        self.label.setText(_("Sending {n} document(s) to the printer…").format(n=len(printed)))
+        self.label.setText(ngettext("Sending {n} document to the printer…",
+                                    "Sending {n} documents to the printer…",
+                                    len(printed)).format(n=len(printed)))
         if not print_documents(self.ctx, self, printed, on_done=self.accept,
                                progress=self._step):
             self.reject()

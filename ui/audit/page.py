@@ -13,7 +13,7 @@ from typing import Any
 
 from PySide6.QtWidgets import QHBoxLayout, QLabel, QWidget
 
-from app.i18n import N_, _
+from app.i18n import N_, _, ngettext
 from app.services import audit
 from app.services.base import ROLE_PERMISSIONS
 from ui import ops, seams
@@ -176,7 +176,7 @@ class AuditPage(Page):
                                        "filters to see older ones.").format(
                                            shown=len(rows), n=self.total))
         else:
-            self.count_label.setText(_("{n} entries").format(n=self.total))
+            self.count_label.setText(ngettext("{n} entry", "{n} entries", self.total).format(n=self.total))
 
     def clear_filters(self) -> None:
         for w in (self.user, self.action):
