@@ -102,8 +102,9 @@ def cmd_demo(args: argparse.Namespace) -> int:
     return 0
 
 
-def _person_lists():
+def _lists():
     from app.services.disputes import disputes
+    from app.services.documents import issued_documents
     from app.services.households import visits
     from app.services.measures import measures, offences
     from app.services.orders import orders
@@ -111,7 +112,8 @@ def _person_lists():
     from app.services.registers import entries
 
     return {"persons": persons, "registers": entries, "visits": visits, "disputes": disputes,
-            "orders": orders, "measures": measures, "offences": offences}
+            "orders": orders, "measures": measures, "offences": offences,
+            "documents": issued_documents}
 
 
 LISTS = ("persons", "registers", "visits", "disputes", "orders", "measures", "offences",
@@ -143,19 +145,7 @@ def cmd_list(args: argparse.Namespace) -> int:
     if args.limit < 1:
         fail(_("--limit must be at least 1."))
     with open_register(args) as reg:
-        if args.what == "documents":
-            from app.domain.document import IssuedDocument
-            from app.services.base import EntityService
-
-            class _Docs(EntityService):
-                model = IssuedDocument
-                editable = ()
-                order_by = "issued_at"
-
-            service = _Docs()
-        else:
-            service = _person_lists()[args.what]
-        rows = service.list(reg, limit=args.limit)
+        rows = _lists()[args.what].list(reg, limit=args.limit)
     if args.json:
         print_json([_public(record_dict(r)) for r in rows])
     else:

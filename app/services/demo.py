@@ -195,12 +195,13 @@ def generate(reg: Register, *, persons: int = 5000, households: int = 1500, seed
         s.flush()
         for p, home in residents:
             add(HouseholdMember(household_id=home.id, person_id=p.id, relation=""))
-        heads: dict[object, Person] = {}
+        # Residents by household, eldest first as generated: the first is the head.
+        home_people: dict[object, list[Person]] = {}
         for p, home in residents:
-            heads.setdefault(home.id, p)
+            home_people.setdefault(home.id, []).append(p)
         for home in homes:
-            if home.id in heads:
-                home.head_person_id = heads[home.id].id
+            if home.id in home_people:
+                home.head_person_id = home_people[home.id][0].id
         counts["households"] = len(homes)
         counts["persons"] = len(residents)
         step(2)
@@ -259,9 +260,6 @@ def generate(reg: Register, *, persons: int = 5000, households: int = 1500, seed
 
         # Visits over the last six months: most households once or twice.
         n_visits = 0
-        home_people: dict[object, list[Person]] = {}
-        for p, h in residents:
-            home_people.setdefault(h.id, []).append(p)
         for home in homes:
             k = rng.choices((0, 1, 2, 3), weights=(3, 5, 3, 1))[0]
             if home.conflict_family:

@@ -45,7 +45,7 @@ from app.errors import NotFoundError, TayanchError
 from app.i18n import N_, normalize_language
 from app.reports import data as rd
 from app.services import reference
-from app.services.base import UnitOfWork, unit_of_work
+from app.services.base import EntityService, UnitOfWork, unit_of_work
 from app.services.monthly import monthly_figures
 from app.services.records import to_record
 
@@ -78,6 +78,17 @@ class Printed:
     document: Any  # IssuedDocumentRecord
     pdf: bytes
     reprint: bool
+
+
+class IssuedDocumentService(EntityService):
+    """Listing issued documents; they are written only by :func:`issue`, never edited."""
+
+    model = IssuedDocument
+    editable = ()
+    order_by = "issued_at"
+
+
+issued_documents = IssuedDocumentService()
 
 
 def canonical_json(snapshot: rd.Snapshot) -> str:
