@@ -40,6 +40,7 @@ from ui.persons.page import PersonsPage
 from ui.settings import UiSettings
 from ui.settings_page import SettingsPage
 from ui.statistics.page import StatisticsPage
+from ui.sync.auto import AutoSync, AutoSyncIndicator
 from ui.sync.page import SyncPage
 from ui.today.page import TodayPage
 from ui.widgets.common import Context, Hub, Page
@@ -113,6 +114,9 @@ class MainWindow(QMainWindow):
         self.status_user = QLabel()
         self.status_sync = QLabel()
         self.statusBar().addWidget(self.status_user, 1)
+        self.auto_sync = AutoSync(self.ctx, self)
+        self.status_auto_sync = AutoSyncIndicator(self.auto_sync, lambda: self.go("sync"))
+        self.statusBar().addPermanentWidget(self.status_auto_sync)
         self.statusBar().addPermanentWidget(self.status_sync)
         user = reg.user
         self.status_user.setText(_("{name} · {role} · stronghold {code}").format(
@@ -145,6 +149,7 @@ class MainWindow(QMainWindow):
         ops.Op(self, lambda: (ui_queries.stronghold(reg), ui_queries.int_setting(
             reg, "idle_lock_minutes"))).success(self._got_stronghold).run()
         QTimer.singleShot(0, self._sync_status)
+        self.auto_sync.start()
         self._unclean_shown = False
         QTimer.singleShot(0, self._after_login)
         self._language_listener = on_language_changed(self._language_changed)
@@ -263,6 +268,7 @@ class MainWindow(QMainWindow):
             self._holders[key].layout().addWidget(page)
             if key == "sync":
                 page.status_loaded.connect(self._show_sync_status)
+                page.synced_online.connect(self.auto_sync.after_manual)
             if key == "today":
                 page.counts_changed.connect(self._today_badge)
                 page.counts_changed.connect(self._maybe_ready)
@@ -448,6 +454,7 @@ class MainWindow(QMainWindow):
         self.rebuild_pages()
         self._refresh_settings("stronghold")  # the title and status line, in the new language
         self._sync_status()
+        self.status_auto_sync.refresh()
 
     def rebuild_pages(self) -> None:
         """Drop every built screen and build the current one again."""
@@ -502,6 +509,7 @@ class MainWindow(QMainWindow):
 
     def closeEvent(self, event: QCloseEvent) -> None:  # noqa: N802 - Qt's name
         remove_language_listener(self._language_listener)
+        self.auto_sync.stop()
         self.settings.geometry = bytes(self.saveGeometry().data())
         self.settings.sync()
         self.idle.stop()

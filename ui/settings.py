@@ -48,6 +48,7 @@ class UiSettings:
     last_folder = Option("general/last_folder", str, "")
     sync_folder = Option("sync/folder", str, "")  # the stick's last folder
     hq_url = Option("sync/hq_url", str, "")  # typed on the Sync screen; HQ's own is the default
+    sync_interval_minutes = Option("sync/interval_minutes", int, 15)  # 0: only by hand
     backup_folder = Option("backup/folder", str, "")
     geometry = Option("window/geometry", bytes, b"", per_user=True)
     window_state = Option("window/state", bytes, b"", per_user=True)

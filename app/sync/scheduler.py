@@ -17,9 +17,9 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 
 from app.db.register import Register
-from app.errors import TayanchError
+from app.errors import PermissionDenied, TayanchError
 from app.sync import service
-from app.sync.errors import DeviceRevoked, HqUnreachable, NoHqAddress, NotEnrolled
+from app.sync.errors import AppTooOld, DeviceRevoked, NoHqAddress, NotEnrolled
 
 log = logging.getLogger(__name__)
 
@@ -45,6 +45,50 @@ def next_delay(failures: int, interval: float, max_backoff: float = MAX_BACKOFF_
     return min(max_backoff, max(60.0, interval / 4) * 2 ** (failures - 1))
 
 
+# Refusals a retry cannot cure: the user (or the district office) must act first.
+STOPPING = (NotEnrolled, DeviceRevoked, NoHqAddress, AppTooOld, PermissionDenied)
+
+
+class Schedule:
+    """When to try next, after what the last attempt did: the interval after a success,
+    growing waits after failures, none after a refusal a retry cannot cure.
+
+    Shared by ``BackgroundSync`` (a plain thread) and the window's automatic sync (a Qt
+    timer driving the background helper), so both keep the same rules.
+    """
+
+    def __init__(self, interval: float = DEFAULT_INTERVAL_S,
+                 max_backoff: float = MAX_BACKOFF_S) -> None:
+        self.interval = interval
+        self.max_backoff = max_backoff
+        self.failures = 0
+
+    def outcome(self, report: service.SyncReport | None = None,
+                error: BaseException | None = None) -> SyncEvent:
+        """The event for an attempt that returned ``report`` or raised ``error``.
+
+        Only expected failures (a ``TayanchError``) are judged here; anything else is a
+        bug, re-raised for the caller's error reporting.
+        """
+        if error is None:
+            self.failures = 0
+            return self._event(True, report.text() if report is not None else "")
+        if isinstance(error, STOPPING):
+            return self._event(False, error.message(), stopped=True)
+        if isinstance(error, TayanchError):
+            return self.failure(error.message())
+        raise error
+
+    def failure(self, message: str) -> SyncEvent:
+        """An attempt that failed in a way the next one may not (HQ away, a full disk)."""
+        self.failures += 1
+        return self._event(False, message)
+
+    def _event(self, ok: bool, message: str, *, stopped: bool = False) -> SyncEvent:
+        delay = next_delay(self.failures, self.interval, self.max_backoff)
+        return SyncEvent(datetime.now(UTC), ok, message, delay, stopped)
+
+
 class BackgroundSync:
     """Runs ``sync_now`` periodically on its own thread until ``stop()``."""
 
@@ -58,14 +102,16 @@ class BackgroundSync:
         max_backoff: float = MAX_BACKOFF_S,
     ) -> None:
         self.reg = reg
-        self.interval = interval
-        self.max_backoff = max_backoff
+        self.schedule = Schedule(interval, max_backoff)
         self.on_event = on_event
         self._sync = sync or (lambda r, cancel: service.sync_now(r, cancel=cancel))
         self._stop = threading.Event()
         self._wake = threading.Event()
         self._thread: threading.Thread | None = None
-        self.failures = 0
+
+    @property
+    def failures(self) -> int:
+        return self.schedule.failures
 
     def start(self) -> None:
         if self._thread is None:
@@ -84,21 +130,10 @@ class BackgroundSync:
 
     def attempt(self) -> SyncEvent:
         """One sync, now, on the calling thread; returns what happened."""
-        stopped = False
         try:
-            report = self._sync(self.reg, self._stop)
-            self.failures = 0
-            ok, message = True, report.text()
-        except (NotEnrolled, DeviceRevoked, NoHqAddress) as err:
-            ok, message, stopped = False, err.message(), True
-        except HqUnreachable as err:
-            self.failures += 1
-            ok, message = False, err.message()
+            event = self.schedule.outcome(self._sync(self.reg, self._stop))
         except TayanchError as err:
-            self.failures += 1
-            ok, message = False, err.message()
-        delay = next_delay(self.failures, self.interval, self.max_backoff)
-        event = SyncEvent(datetime.now(UTC), ok, message, delay, stopped)
+            event = self.schedule.outcome(error=err)
         if self.on_event is not None:
             try:
                 self.on_event(event)

@@ -71,6 +71,7 @@ class SyncPage(Page):
     progressed = Signal(int, int)  # from the worker: the bar follows the service's progress
     status_loaded = Signal(object)  # the main window's status bar keeps in step
     finished = Signal(object)  # a trip ended: its SyncReport, or the failure
+    synced_online = Signal(object)  # "Sync now" succeeded: automatic sync starts counting anew
 
     def __init__(self, ctx: Context, parent: QWidget | None = None) -> None:
         super().__init__(ctx, parent)
@@ -78,6 +79,7 @@ class SyncPage(Page):
         self.status: Any = None
         self.last_report: Any = None
         self._cancel: threading.Event | None = None
+        self._online = False  # the trip under way is "Sync now", not the stick
         self._generation = 0
         self.layout_.addWidget(title_label(self.title))
 
@@ -248,7 +250,8 @@ class SyncPage(Page):
             self.progress.setRange(0, total)
             self.progress.setValue(min(done, total))
 
-    def _run(self, fn: Any, label: str) -> None:
+    def _run(self, fn: Any, label: str, *, online: bool = False) -> None:
+        self._online = online
         cancel = threading.Event()
         self._cancel = cancel
         progress = self.progressed.emit
@@ -264,6 +267,8 @@ class SyncPage(Page):
         self.report.setPlainText(report.text())
         self.ctx.hub.changed.emit("sync")  # every screen may show received rows; reloads this
         self.finished.emit(report)
+        if self._online:
+            self.synced_online.emit(report)
 
     def _failed(self, exc: BaseException) -> None:
         self._cancel = None
@@ -313,7 +318,10 @@ class SyncPage(Page):
             reg, Path(path), progress=progress, cancel=cancel), _("Reading the reply…"))
 
     def _url_edited(self) -> None:
-        self.ctx.settings.hq_url = self.url.text().strip()
+        url = self.url.text().strip()
+        if url != self.ctx.settings.hq_url:
+            self.ctx.settings.hq_url = url
+            self.ctx.hub.changed.emit("sync_settings")  # automatic sync tries the new address
 
     def sync_now(self) -> None:
         from app.sync import service
@@ -322,7 +330,8 @@ class SyncPage(Page):
         self.ctx.settings.hq_url = url or ""
         reg = self.reg
         self._run(lambda progress, cancel: service.sync_now(
-            reg, url, progress=progress, cancel=cancel), _("Connecting to headquarters…"))
+            reg, url, progress=progress, cancel=cancel), _("Connecting to headquarters…"),
+            online=True)
 
     def enrol(self) -> None:
         """Join HQ with the one-time code: online when an address is typed, otherwise with
