@@ -22,8 +22,8 @@ from decimal import Decimal
 
 from babel.numbers import format_decimal, format_percent
 
-from app.domain.base import TASHKENT
 from app.i18n import PSEUDO, UZ_LATN_2026, current_language, normalize_language
+from app.tz import TASHKENT
 
 logger = logging.getLogger(__name__)
 

@@ -40,3 +40,16 @@ def default_data_dir() -> Path:
 
 def log_dir() -> Path:
     return Path(platformdirs.user_log_dir(APP_NAME, appauthor=False))
+
+
+# The register's files in its data folder (app.db.register opens them).
+DB_FILE = "register.db"
+
+
+def db_path(data_dir: Path) -> Path:
+    return Path(data_dir) / DB_FILE
+
+
+def register_exists(data_dir: Path) -> bool:
+    """Whether ``data_dir`` holds a register; cheap, for start-up before the model loads."""
+    return db_path(data_dir).exists()

@@ -3,28 +3,69 @@
 Order matters: logging and the excepthook first (so even a failure while building the
 window is caught), then the language (every widget translates its strings as it is built),
 then the unlock dialog, then the main window.
+
+The dialog comes up before the model is loaded: SQLModel, the table classes and the
+screens take about a second to import, and ``Preloader`` imports them on a thread while
+the user types the password, so the window follows the Unlock button without that wait.
 """
 
 from __future__ import annotations
 
+import importlib
 import logging
 import logging.handlers
 import sys
+import threading
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from PySide6.QtCore import QLibraryInfo, QLocale, QTranslator
 from PySide6.QtWidgets import QApplication, QDialog
 
-from app.db.register import Register, register_exists
 from app.errors import NoRegisterError
 from app.i18n import DEFAULT_LANGUAGE, normalize_language, set_language
-from app.paths import log_dir
+from app.paths import log_dir, register_exists
 from ui import errors, ops, seams, style
-from ui.main_window import MainWindow
 from ui.settings import UiSettings
 from ui.unlock import UnlockDialog
 
+if TYPE_CHECKING:
+    from app.db.register import Register
+    from ui.main_window import MainWindow
+
 log = logging.getLogger(__name__)
+
+#: What opening the register and the first screen need, heaviest first.
+PRELOAD = ("app.db.register", "app.services.today", "ui.main_window", "app.sync.service")
+
+
+class Preloader:
+    """Imports ``PRELOAD`` on a thread while the unlock dialog waits for the password.
+
+    Only imports: no widget and no database work happens there. ``wait()`` is called
+    before the register opens, so nothing imports those modules from two threads at once.
+    """
+
+    def __init__(self, modules: tuple[str, ...] = PRELOAD) -> None:
+        self.modules = modules
+        self.done = threading.Event()
+        self._thread = threading.Thread(target=self._run, name="tayanch-preload", daemon=True)
+
+    def start(self) -> Preloader:
+        self._thread.start()
+        return self
+
+    def _run(self) -> None:
+        try:
+            for name in self.modules:
+                importlib.import_module(name)
+        except Exception:  # the import fails again, where it is reported, when used
+            log.exception("preloading failed")
+        finally:
+            self.done.set()
+
+    def wait(self, timeout: float | None = 60) -> bool:
+        return self.done.wait(timeout)
 
 QT_LOCALES = {"ru": "ru", "en": "en", "uz-Latn": "uz", "uz-Cyrl": "ru"}
 
@@ -99,6 +140,8 @@ def install_qt_translations(app: QApplication, lang: str) -> bool:
 
 
 def open_window(reg: Register, settings: UiSettings) -> MainWindow:
+    from ui.main_window import MainWindow
+
     window = MainWindow(reg, settings)
     window.show()
     return window
@@ -123,7 +166,8 @@ def run(data_dir: Path, lang: str | None = None) -> int:
         print(f"tayanch: {message}", file=sys.stderr)  # for whoever started it from a shell
         seams.show_error(None, message)
         return 1
-    dialog = UnlockDialog(data_dir, last_login=settings.last_login)
+    preload = Preloader().start()
+    dialog = UnlockDialog(data_dir, last_login=settings.last_login, before_open=preload.wait)
     if dialog.exec() != QDialog.DialogCode.Accepted or dialog.register is None:
         return 0
     reg = dialog.register

@@ -9,6 +9,7 @@ from __future__ import annotations
 import argparse
 import sys
 
+from app.cli import command_of
 from app.cli import main as core_main
 from app.cli.common import data_dir
 from app.i18n import _
@@ -26,6 +27,11 @@ def cmd_gui(args: argparse.Namespace) -> int:
 
 
 def main(argv: list[str] | None = None) -> int:
+    argv = list(sys.argv[1:] if argv is None else argv)
+    if command_of(argv) in (None, "gui") and not {"-h", "--help"} & set(argv):
+        # Opening the window: the other commands' modules (the whole model, FastAPI) are
+        # not loaded before the unlock dialog shows; --help still lists every command.
+        return core_main(argv, extra_modules=[sys.modules[__name__]], command_modules=())
     return core_main(argv, extra_modules=[sys.modules[__name__]])
 
 

@@ -10,6 +10,7 @@ from __future__ import annotations
 import logging
 from collections.abc import Callable
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from PySide6.QtCore import Qt
 from PySide6.QtWidgets import (
@@ -25,14 +26,23 @@ from PySide6.QtWidgets import (
 )
 
 from app.db.keys import KeyStore
-from app.db.register import Register
 from app.errors import TayanchError
 from app.i18n import _
 from ui import ops, style
 
+if TYPE_CHECKING:
+    from app.db.register import Register
+
 log = logging.getLogger(__name__)
 
-Opener = Callable[[Path, str, str], Register]
+Opener = Callable[[Path, str, str], "Register"]
+
+
+def open_register(data_dir: Path, login: str, password: str) -> Register:
+    """The default opener; the model is imported here, not when the dialog is built."""
+    from app.db.register import Register
+
+    return Register.open(data_dir, login, password)
 
 
 def logins_of(data_dir: Path) -> list[str]:
@@ -44,10 +54,12 @@ def logins_of(data_dir: Path) -> list[str]:
 
 class UnlockDialog(QDialog):
     def __init__(self, data_dir: Path, *, last_login: str = "", stronghold: str = "",
-                 parent: QWidget | None = None, opener: Opener = Register.open) -> None:
+                 parent: QWidget | None = None, opener: Opener = open_register,
+                 before_open: Callable[[], object] | None = None) -> None:
         super().__init__(parent)
         self.data_dir = Path(data_dir)
         self.opener = opener
+        self.before_open = before_open  # e.g. wait for the preloaded imports (ui/app.py)
         self.register: Register | None = None
         self.setWindowTitle(_("Tayanch — unlock the register"))
         self.setMinimumWidth(420)
@@ -104,8 +116,14 @@ class UnlockDialog(QDialog):
         self.message.setText(_("Opening the register…"))
         style.role(self.message, "muted")
         self.message.show()
-        folder, opener = self.data_dir, self.opener
-        ops.Op(self, lambda: opener(folder, login, password), name="unlock") \
+        folder, opener, before = self.data_dir, self.opener, self.before_open
+
+        def work() -> Register:
+            if before is not None:
+                before()
+            return opener(folder, login, password)
+
+        ops.Op(self, work, name="unlock") \
             .success(self._opened).failure(self._failed).run()
 
     def _opened(self, reg: Register) -> None:

@@ -31,7 +31,25 @@ COMMAND_MODULES = (
 )
 
 
-def build_parser(extra_modules: Sequence[ModuleType] = ()) -> argparse.ArgumentParser:
+#: Global options that take a value (``command_of`` skips the value).
+VALUE_OPTIONS = ("--data-dir", "--lang")
+
+
+def command_of(argv: Sequence[str]) -> str | None:
+    """The command word in ``argv`` (``None`` if none), without building the parser."""
+    skip = False
+    for arg in argv:
+        if skip:
+            skip = False
+        elif arg in VALUE_OPTIONS:
+            skip = True
+        elif not arg.startswith("-"):
+            return arg
+    return None
+
+
+def build_parser(extra_modules: Sequence[ModuleType] = (),
+                 command_modules: Sequence[str] = COMMAND_MODULES) -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(
         prog="tayanch", description=_("Register of a makhalla stronghold (tayanch punkti).")
     )
@@ -40,7 +58,7 @@ def build_parser(extra_modules: Sequence[ModuleType] = ()) -> argparse.ArgumentP
     parser.add_argument("--lang", choices=LANGUAGES, help=_("language of messages"))
     parser.add_argument("--self-test", action="store_true", help=argparse.SUPPRESS)
     sub = parser.add_subparsers(dest="command", metavar="COMMAND")
-    for name in COMMAND_MODULES:
+    for name in command_modules:
         try:
             module = importlib.import_module(name)
         except ModuleNotFoundError as exc:
@@ -53,7 +71,10 @@ def build_parser(extra_modules: Sequence[ModuleType] = ()) -> argparse.ArgumentP
     return parser
 
 
-def main(argv: list[str] | None = None, extra_modules: Sequence[ModuleType] = ()) -> int:
+def main(argv: list[str] | None = None, extra_modules: Sequence[ModuleType] = (),
+         command_modules: Sequence[str] = COMMAND_MODULES) -> int:
+    """Run the command in ``argv``. ``command_modules`` narrows the parser to fewer
+    commands (the window's start builds only its own: the others import the whole model)."""
     argv = list(sys.argv[1:] if argv is None else argv)
     logging.basicConfig(level=logging.WARNING, format="%(levelname)s %(name)s: %(message)s")
     # The language must be known before the parser's help texts are built.
@@ -62,7 +83,7 @@ def main(argv: list[str] | None = None, extra_modules: Sequence[ModuleType] = ()
             set_language(normalize_language(argv[argv.index("--lang") + 1]))
         except (IndexError, ValueError):
             pass
-    parser = build_parser(extra_modules)
+    parser = build_parser(extra_modules, command_modules)
     args = parser.parse_args(argv)
     if args.self_test:
         from app.selftest import run_self_test

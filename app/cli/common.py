@@ -11,15 +11,17 @@ from collections.abc import Callable
 from dataclasses import asdict, is_dataclass
 from datetime import date, datetime
 from pathlib import Path
-from typing import Any, NoReturn
+from typing import TYPE_CHECKING, Any, NoReturn
 from uuid import UUID
 
 from app import formats
 from app.db.keys import KeyStore
-from app.db.register import Register, register_exists
 from app.errors import NoRegisterError, TayanchError
 from app.i18n import _
 from app.paths import default_data_dir
+
+if TYPE_CHECKING:
+    from app.db.register import Register
 
 EXIT_OK, EXIT_FAILED, EXIT_USAGE = 0, 1, 2
 
@@ -61,6 +63,8 @@ def choose_login(folder: Path) -> str:
 
 
 def open_register(args: argparse.Namespace) -> Register:
+    from app.db.register import Register, register_exists  # the model loads only when used
+
     folder = data_dir(args)
     if not register_exists(folder):
         raise NoRegisterError(path=str(folder))

@@ -51,6 +51,7 @@ from app.domain.local import LocalState
 from app.domain.stronghold import StaffUser, Stronghold
 from app.errors import AuthError, NoRegisterError, RegisterExistsError, TayanchError
 from app.i18n import N_
+from app.paths import DB_FILE, db_path, register_exists  # noqa: F401 - re-exported
 from app.services import reference
 
 if TYPE_CHECKING:
@@ -84,7 +85,6 @@ def _quiet_sqlcipher() -> None:
 
 _quiet_sqlcipher()
 
-DB_FILE = "register.db"
 BACKUP_DIR = "backups"
 LOCK_FILE = "register.lock"
 LOCK_WAIT_SECONDS = 5.0
@@ -176,14 +176,6 @@ class StrongholdInfo:
     district: str = ""
     makhalla: str = ""
     office: str = ""
-
-
-def db_path(data_dir: Path) -> Path:
-    return Path(data_dir) / DB_FILE
-
-
-def register_exists(data_dir: Path) -> bool:
-    return db_path(data_dir).exists()
 
 
 # --- storage failures ----------------------------------------------------------------------

@@ -8,13 +8,13 @@ so no later schema rewrite is needed when a register starts syncing.
 from __future__ import annotations
 
 import uuid
-from datetime import UTC, date, datetime, timedelta, timezone
+from datetime import UTC, datetime
 
 import uuid6
 from sqlalchemy import DateTime, String, TypeDecorator
 from sqlmodel import Field, SQLModel
 
-TASHKENT = timezone(timedelta(hours=5), "Asia/Tashkent")
+from app.tz import TASHKENT, today_local  # noqa: F401 - where the model's users find them
 
 
 def new_id() -> uuid.UUID:
@@ -24,11 +24,6 @@ def new_id() -> uuid.UUID:
 
 def utcnow() -> datetime:
     return datetime.now(UTC)
-
-
-def today_local() -> date:
-    """Today's date in Tashkent, which is what an inspector means by 'today'."""
-    return datetime.now(TASHKENT).date()
 
 
 class UtcDateTime(TypeDecorator):

@@ -35,9 +35,11 @@ class HouseholdMember(Replicated, table=True):
 
 class HouseholdVisit(Replicated, table=True):
     __tablename__ = "household_visit"
-    # Coverage and "not visited this quarter" scan visits by time (0006).
+    # Coverage and "not visited this quarter" scan visits by time (0006); "the last visit
+    # of these households" reads only the index (0007).
     __table_args__ = (
         Index("ix_household_visit_at_household", "visited_at", "household_id", "deleted"),
+        Index("ix_household_visit_household_at", "household_id", "deleted", "visited_at"),
     )
 
     household_id: uuid.UUID = Field(foreign_key="household.id", index=True)

@@ -161,24 +161,18 @@ def visited_since(since: datetime):
             .where(HouseholdVisit.deleted == False, HouseholdVisit.visited_at >= since))
 
 
-def visited_set(s: Session, since: datetime) -> set[uuid.UUID]:
-    """The households visited at or after ``since``, read once into memory.
-
-    Today, its street counts and the coverage figure all need this set; reading the
-    quarter's visits once (one pass over the visited_at index) and working in memory is
-    several times faster on a million visits than asking SQL the same question per list.
-    """
-    return set(s.exec(visited_since(since)).all())
-
-
 def unvisited_households(s: Session, since: datetime) -> list[Any]:
     """(id, street, house, flat, head_person_id) of live households not visited since
-    ``since``, sorted by street and house number."""
-    visited = visited_set(s, since)
-    rows = [r for r in s.exec(select(Household.id, Household.street, Household.house,
-                                     Household.flat, Household.head_person_id)
-                              .where(Household.deleted == False)).all()
-            if r[0] not in visited]
+    ``since``, sorted by street and house number.
+
+    The anti-join stays in SQL: reading the quarter's visits into Python made a UUID
+    object per visit (about a second on a million visits); SQLite compares the stored
+    ids and only the households not visited come back.
+    """
+    rows = list(s.exec(select(Household.id, Household.street, Household.house, Household.flat,
+                              Household.head_person_id)
+                       .where(Household.deleted == False,
+                              Household.id.not_in(visited_since(since)))).all())
     rows.sort(key=lambda r: (r[1], house_number(r[2]), r[2], r[0]))
     return rows
 
@@ -398,10 +392,12 @@ def quarter_coverage(reg: Register, on: date | None = None) -> Coverage:
     require_permission(reg, "read")
     since = quarter_start(on or today_local())
     start = local_day_start(since)
+    live = [Household.deleted == False]
     with reg.reading() as s:
-        live = set(s.exec(select(Household.id).where(Household.deleted == False)).all())
-        visited = len(visited_set(s, start) & live)
-    return Coverage(since, visited, len(live))
+        total = s.exec(select(func.count()).select_from(Household).where(*live)).one()
+        visited = s.exec(select(func.count()).select_from(Household).where(
+            *live, Household.id.in_(visited_since(start)))).one()
+    return Coverage(since, visited, total)
 
 
 # --- disputes and orders -------------------------------------------------------------

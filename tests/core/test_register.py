@@ -71,8 +71,15 @@ def test_a_damaged_file_is_reported_not_crashed(register_dir):
 
 
 def test_migrations_run_from_an_empty_file_to_head(reg):
+    # HEAD lets a current register start without importing alembic: it must be the head.
+    assert migrate.HEAD == migrate.head_revision()
+    assert not migrate.needs_upgrade(reg.engine)
     with reg.engine.connect() as conn:
         assert migrate.current_revision(conn) == migrate.head_revision()
+        indexes = {r[0] for r in conn.execute(text("select name from sqlite_master "
+                                                    "where type='index'"))}
+    assert {"ix_household_visit_household_at", "ix_check_in_entry_at"} <= indexes
+    with reg.engine.connect() as conn:
         tables = {r[0] for r in conn.execute(text("select name from sqlite_master "
                                                    "where type='table'"))}
     for table in ("person", "register_entry", "household_visit", "protection_order",
