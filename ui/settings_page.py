@@ -25,7 +25,7 @@ from PySide6.QtWidgets import (
 )
 
 from app.i18n import LANGUAGE_NAMES, LANGUAGES, N_, _, current_language, set_language
-from app.services import ui_actions, ui_queries
+from app.services import reference, ui_actions, ui_queries
 from app.services.base import ROLE_PERMISSIONS
 from ui import ops, seams, style
 from ui.widgets.common import Context, Page, button, muted_label, title_label
@@ -135,7 +135,7 @@ class SettingsPage(Page):
             Column("kind", N_("For"), lambda d: _(DURATION_KINDS.get(d.kind, d.kind))),
             Column("days", N_("Days"), lambda d: str(d.days), align_right=True),
             Column("active", N_("Active"), lambda d: _("yes") if d.active else _("no")),
-            Column("label", N_("Label"), lambda d: d.label),
+            Column("label", N_("Label"), lambda d: reference.duration_label(d.kind, d.days)),
         ], self), sortable=False)
         self.durations.setObjectName("durationsTable")
         lay.addWidget(self.durations, 1)
@@ -222,9 +222,9 @@ class SettingsPage(Page):
 
     def _add_duration(self) -> None:
         reg, kind, days = self.reg, self.new_kind.code(), self.new_days.value()
-        ops.Op(self, lambda: ui_actions.add_duration(reg, kind, days, _("{n} days").format(
-            n=days)), write=True).success(lambda _r: self.ctx.hub.changed.emit(
-                "order_duration")).run()
+        # No label is stored: the table writes it from kind and days in the reader's language.
+        ops.Op(self, lambda: ui_actions.add_duration(reg, kind, days), write=True).success(
+            lambda _r: self.ctx.hub.changed.emit("order_duration")).run()
 
     def _toggle_duration(self) -> None:
         d = self.durations.current_record()

@@ -18,7 +18,7 @@ from pathlib import Path
 
 from app.cli.common import data_dir, fail, fmt_date, print_json
 from app.hq import admin
-from app.i18n import _
+from app.i18n import _, ngettext
 
 
 def add_commands(subparsers: argparse._SubParsersAction) -> None:
@@ -171,7 +171,8 @@ def cmd_import(args: argparse.Namespace) -> int:
     else:
         print(
             _(
-                "Applied: {accepted} changes accepted, {rejected} refused, {skipped} already here."
+                "Applied. Changes accepted: {accepted}; refused: {rejected}; "
+                "already here: {skipped}."
             ).format(accepted=result.accepted, rejected=result.rejected, skipped=result.skipped)
         )
         if result.enrolled:
@@ -181,9 +182,11 @@ def cmd_import(args: argparse.Namespace) -> int:
                 )
             )
     print(
-        _("Reply written to {path}: {n} changes for the stronghold.").format(
-            path=reply, n=result.sent
-        )
+        ngettext(
+            "Reply written to {path}: {n} change for the stronghold.",
+            "Reply written to {path}: {n} changes for the stronghold.",
+            result.sent,
+        ).format(path=reply, n=result.sent)
     )
     return 0
 

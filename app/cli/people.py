@@ -146,7 +146,7 @@ def cmd_import_persons(args: argparse.Namespace) -> int:
     for warning in report.warnings:
         print(_("warning: {line}").format(line=warning.line()))
     counts = _(
-        "{rows} rows: {added} added, {updated} updated, {unchanged} unchanged; "
+        "rows: {rows}; {added} added, {updated} updated, {unchanged} unchanged; "
         "register entries: {entries_added} added, {entries_updated} updated."
     ).format(
         rows=report.rows,

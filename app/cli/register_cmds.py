@@ -199,11 +199,12 @@ def cmd_verify(args: argparse.Namespace) -> int:
     if not report.ok:
         for problem in report.problems[1:]:
             print(problem)
+        more = len(report.problems) - 1
         print(f"tayanch: {report.problems[0]}"
-              + (" " + _("({n} more above)").format(n=len(report.problems) - 1)
-                 if len(report.problems) > 1 else ""), file=sys.stderr)
+              + (" " + ngettext("({n} more problem above)", "({n} more problems above)",
+                                more).format(n=more) if more else ""), file=sys.stderr)
         return EXIT_FAILED
-    print(_("Register verified: database intact, {audit} audit entries chained, "
-            "{docs} issued documents unchanged.").format(
+    print(_("Register verified: the database is intact; audit entries chained: {audit}; "
+            "issued documents unchanged: {docs}.").format(
         audit=report.checked["audit_entries"], docs=report.checked["documents"]))
     return 0

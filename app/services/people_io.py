@@ -417,6 +417,17 @@ class ImportRefused(TayanchError):
         "Correct the file and import it again; nothing was changed."
     )
 
+    def message(self, lang: str | None = None) -> str:
+        n = int(self.params.get("count", 0))
+        tr = translator(lang or current_language())
+        return tr.ngettext(
+            "The file was not imported: {count} problem (listed above). "
+            "Correct the file and import it again; nothing was changed.",
+            "The file was not imported: {count} problems (listed above). "
+            "Correct the file and import it again; nothing was changed.",
+            n,
+        ).format(count=n)
+
 
 def _cell(value: Any, column: str) -> Any:
     """A cell as the column wants it: text stripped, numbers of identifiers as digits."""

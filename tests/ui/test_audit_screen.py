@@ -34,7 +34,7 @@ def test_inspector_filters_by_action_user_person_and_date(qtbot, window, reg, se
     page.apply_filter()
     qtbot.waitUntil(lambda: page.total == 2, timeout=10_000)
     assert [e.action for e in _rows(page)] == ["update", "create"]
-    assert "workplace" in page.table.model().index(0, 4).data()
+    assert page.table.model().index(0, 4).data() == "Fields: Work or study place"
 
     # Action: only "update" rows for that person.
     page.action.set_code("update")

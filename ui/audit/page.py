@@ -17,8 +17,8 @@ from app.i18n import N_, _, ngettext
 from app.services import audit
 from app.services.base import ROLE_PERMISSIONS
 from ui import ops, seams
+from ui.audit.details import describe, table_name
 from ui.format import fmt_datetime
-from ui.persons.card import TABLE_NAMES
 from ui.widgets.common import Context, ListOrEmpty, Page, button, muted_label, title_label
 from ui.widgets.fields import DateEdit
 from ui.widgets.form import ChoiceBox
@@ -33,16 +33,6 @@ LIMIT = 500
 
 def can_view(reg: Any) -> bool:
     return "view_audit" in ROLE_PERMISSIONS.get(reg.user.role, set())
-
-
-def _details(details: dict[str, Any]) -> str:
-    """The audit's details hold field names and codes, never personal values."""
-    parts = []
-    for key, value in sorted((details or {}).items()):
-        if isinstance(value, list | tuple):
-            value = ", ".join(str(v) for v in value)
-        parts.append(f"{key}: {value}")
-    return "; ".join(parts)
 
 
 class AuditPage(Page):
@@ -86,9 +76,8 @@ class AuditPage(Page):
             Column("at", N_("When"), lambda e: fmt_datetime(e.at)),
             Column("user", N_("User"), lambda e: e.user_login),
             Column("action", N_("Action"), lambda e: audit.action_label(e.action)),
-            Column("record", N_("Record"), lambda e: _(TABLE_NAMES.get(
-                e.table_name, e.table_name)) if e.table_name else ""),
-            Column("details", N_("Details"), lambda e: _details(e.details)),
+            Column("record", N_("Record"), lambda e: table_name(e.table_name)),
+            Column("details", N_("Details"), lambda e: describe(e.table_name, e.details)),
         ], self), sortable=False)
         self.table.setObjectName("auditTable")
         self.list = ListOrEmpty(self.table, _("No entries match. Clear the filters to see all."))
@@ -172,9 +161,10 @@ class AuditPage(Page):
         self.table.resizeColumnsToContents()
         self.list.show_list(bool(rows))
         if self.total > len(rows):
-            self.count_label.setText(_("Showing the newest {shown} of {n} entries. Narrow the "
-                                       "filters to see older ones.").format(
-                                           shown=len(rows), n=self.total))
+            self.count_label.setText(ngettext(
+                "Showing the newest {shown} of {n} entry. Narrow the filters to see older ones.",
+                "Showing the newest {shown} of {n} entries. Narrow the filters to see older "
+                "ones.", self.total).format(shown=len(rows), n=self.total))
         else:
             self.count_label.setText(ngettext("{n} entry", "{n} entries", self.total).format(n=self.total))
 

@@ -15,7 +15,7 @@ from app.db.register import Register
 from app.domain.base import today_local
 from app.domain.enums import Prohibition
 from app.i18n import N_, _
-from app.services import ui_queries
+from app.services import reference, ui_queries
 from app.services.orders import breaches, orders
 from ui import ops
 from ui.format import fmt_date
@@ -27,7 +27,7 @@ NO_DURATIONS = N_("No allowed durations are set. Add them in Settings.")
 
 
 def _days_choices(days: list[int]) -> list[tuple[str, str]]:
-    return [(str(d), _("{n} days").format(n=d)) for d in days]
+    return [(str(d), reference.days_label(d)) for d in days]
 
 
 class OrderForm(FormDialog):

@@ -116,9 +116,11 @@ class OrderView(QWidget):
         lines = [
             _("Protected: {name}").format(name=d.row.protected_name),
             _("Respondent: {name}").format(name=d.row.respondent_name),
-            _("Issued {date}; in force {start} to {end} ({days} days)").format(
+            ngettext("Issued {date}; in force {start} to {end} ({n} day)",
+                     "Issued {date}; in force {start} to {end} ({n} days)",
+                     o.duration_days).format(
                 date=fmt_date(o.issued_on), start=fmt_date(o.start_date),
-                end=fmt_date(o.end_date), days=o.duration_days),
+                end=fmt_date(o.end_date), n=o.duration_days),
             _("Prohibited: {list}").format(list=labels(Prohibition, o.prohibitions)),
             _("Grounds: {text}").format(text=o.grounds) if o.grounds else "",
             _("Duties: {text}").format(text=o.duties) if o.duties else "",

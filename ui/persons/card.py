@@ -45,7 +45,9 @@ from app.domain.enums import (
 from app.errors import NotFoundError
 from app.i18n import N_, _
 from app.services.queries import PersonCard, person_card
+from app.services.reference import days_label
 from ui import ops, style
+from ui.audit.details import describe, table_name
 from ui.format import fmt_date, fmt_datetime, full_name, label
 from ui.widgets.common import Context, EmptyState, ListOrEmpty, button, muted_label
 from ui.widgets.paged_model import Column
@@ -53,33 +55,17 @@ from ui.widgets.record_table import RecordTable, RecordTableModel
 
 log = logging.getLogger(__name__)
 
-TABLE_NAMES = {
-    "person": N_("person"),
-    "register_entry": N_("register entry"),
-    "check_in": N_("check-in"),
-    "violation": N_("violation"),
-    "household_visit": N_("visit"),
-    "visit_person": N_("person met on a visit"),
-    "household_member": N_("household member"),
-    "dispute_party": N_("dispute party"),
-    "family_dispute": N_("family dispute"),
-    "protection_order": N_("protection order"),
-    "order_extension": N_("order extension"),
-    "preventive_measure": N_("preventive measure"),
-    "offence_case": N_("offence case"),
-    "citizen_contribution": N_("citizen contribution"),
-    "issued_document": N_("document"),
-}
 ACTION_NAMES = {"create": N_("added"), "update": N_("changed"), "close": N_("closed"),
                 "print": N_("printed"), "export": N_("exported")}
 
 
-def _fields(details: str) -> str:
+def _details(table: str, details: str) -> str:
+    """The entry's details (JSON text in the row) as the Audit screen words them."""
     try:
-        fields = json.loads(details or "{}").get("fields", [])
+        values = json.loads(details or "{}")
     except ValueError:
         return ""
-    return ", ".join(fields)
+    return describe(table, values if isinstance(values, dict) else {})
 
 
 def entry_alert(e: Any) -> bool:
@@ -197,7 +183,7 @@ class PersonCardView(QWidget):
             Column("start", N_("From"), lambda e: fmt_date(e.start_date)),
             Column("end", N_("Until"), lambda e: fmt_date(e.end_date)),
             Column("every", N_("Check-in every"),
-                   lambda e: _("{n} days").format(n=e.checkin_every_days)),
+                   lambda e: days_label(e.checkin_every_days)),
             Column("risk", N_("Risk"), lambda e: label(RiskLevel, e.risk_level)),
             Column("status", N_("Status"), lambda e: label(EntryStatus, e.status)),
             Column("basis", N_("Basis"), lambda e: " ".join(
@@ -290,9 +276,8 @@ class PersonCardView(QWidget):
             Column("at", N_("When"), lambda a: fmt_datetime(a.at)),
             Column("user", N_("User"), lambda a: a.user_login),
             Column("action", N_("Action"), lambda a: _(ACTION_NAMES.get(a.action, a.action))),
-            Column("record", N_("Record"), lambda a: _(TABLE_NAMES.get(a.table_name,
-                                                                      a.table_name))),
-            Column("fields", N_("Fields"), lambda a: _fields(a.details)),
+            Column("record", N_("Record"), lambda a: table_name(a.table_name)),
+            Column("details", N_("Details"), lambda a: _details(a.table_name, a.details)),
         ], sort_value={"at": lambda a: a.at})
 
     # --- loading -------------------------------------------------------------------
