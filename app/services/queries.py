@@ -125,18 +125,24 @@ def person_rows(reg: Register, f: PersonFilter | None = None, *, offset: int = 0
     require_permission(reg, "read")
     f = f or PersonFilter()
     col = SORTABLE.get(sort, Person.surname)
-    order = [col.desc() if descending else col.asc(), Person.id]
-    stmt = (select(Person.id, Person.surname, Person.given_name, Person.patronymic,
-                   Person.birth_date, Person.sex, Person.pinfl, Person.passport, Person.phone,
-                   Person.makhalla, Person.street, Person.house, Person.flat)
-            .where(_person_where(f)))
-    if f.ids is None:
-        stmt = stmt.order_by(*order).offset(offset).limit(limit)
+    # By surname the order is that of ix_person_list (deleted, surname, given_name, id), so
+    # a page deep in the table is found in the index alone; only its rows are read after.
+    keys = [col, Person.given_name, Person.id] if col is Person.surname else [col, Person.id]
+    order = [k.desc() if descending else k.asc() for k in keys]
+    cols = (Person.id, Person.surname, Person.given_name, Person.patronymic, Person.birth_date,
+            Person.sex, Person.pinfl, Person.passport, Person.phone, Person.makhalla,
+            Person.street, Person.house, Person.flat)
     with reg.reading() as s:
-        rows = s.exec(stmt).all()
-        if f.ids is not None:  # keep the caller's (search rank) order
+        if f.ids is None:
+            page = list(s.exec(select(Person.id).where(_person_where(f)).order_by(*order)
+                               .offset(offset).limit(limit)).all())
+            rank = {pid: i for i, pid in enumerate(page)}
+            rows = sorted(s.exec(select(*cols).where(Person.id.in_(page))).all(),
+                          key=lambda r: rank[r[0]]) if page else []
+        else:  # keep the caller's (search rank) order
             rank = {pid: i for i, pid in enumerate(f.ids)}
-            rows = sorted(rows, key=lambda r: rank.get(r[0], 0))[offset:offset + limit]
+            rows = sorted(s.exec(select(*cols).where(_person_where(f))).all(),
+                          key=lambda r: rank.get(r[0], 0))[offset:offset + limit]
         ids = [r[0] for r in rows]
         entries: dict[uuid.UUID, list[tuple[str, str]]] = {}
         if ids:
