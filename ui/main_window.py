@@ -179,10 +179,19 @@ class MainWindow(QMainWindow):
         except ImportError:
             return
         reg = self.reg
-        # A failed daily backup must not stop the day's work: it is logged, and the
-        # Backups section of Settings shows when the last one was made.
-        ops.Op(self, lambda: backup.daily_if_due(reg), write=True, name="daily_backup") \
-            .success(lambda info: info is not None and self.hub.changed.emit("backup")) \
+
+        def backed_up(info: Any) -> None:
+            if info is not None:
+                ops.Op(self, lambda: backup.audit_daily(reg, info), write=True,
+                       name="daily_backup_audit").run()
+                self.hub.changed.emit("backup")
+
+        # The copy only reads (a snapshot, WAL): it runs beside the writer, so saving a visit
+        # never waits for the copy of a big register; only its audit entry is a write. A
+        # failed daily backup must not stop the day's work: it is logged, and the Backups
+        # section of Settings shows when the last one was made.
+        ops.Op(self, lambda: backup.daily_if_due(reg, audited=False), name="daily_backup") \
+            .success(backed_up) \
             .failure(lambda exc: log.warning("daily backup failed: %s",
                                              getattr(exc, "code", type(exc).__name__))).run()
 

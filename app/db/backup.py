@@ -351,14 +351,15 @@ def backup(reg: Register, out: Path, *, progress: Progress | None = None) -> Bac
     return info
 
 
-def daily_if_due(reg: Register, now: datetime | None = None) -> BackupInfo | None:
+def daily_if_due(reg: Register, now: datetime | None = None, *,
+                 audited: bool = True) -> BackupInfo | None:
     """Make today's automatic backup unless there is one, then rotate; None if not due.
 
     The window calls this after login and then every few hours; it costs one
-    ``VACUUM INTO`` a day.
+    ``VACUUM INTO`` a day. Only reads the register, apart from the audit entry: the
+    window passes ``audited=False`` and writes that entry with ``audit_daily`` on its
+    writer, so saves never wait behind the copy of a big register.
     """
-    from app.services import audit
-
     now = now or utcnow()
     folder = _usable_folder(reg.data_dir)
     today = now.astimezone(TASHKENT).date()
@@ -367,11 +368,19 @@ def daily_if_due(reg: Register, now: datetime | None = None) -> BackupInfo | Non
             return None
     info = write_backup(reg, auto_name(folder, "daily", now), reason="daily", now=now)
     rotate(folder)
+    if audited:
+        audit_daily(reg, info)
+    return info
+
+
+def audit_daily(reg: Register, info: BackupInfo) -> None:
+    """The audit entry for an automatic backup (a failure is logged, never raised)."""
+    from app.services import audit
+
     try:
         audit.record_event(reg, "backup", reason="daily", size=info.size)
     except TayanchError as exc:
         log.warning("daily backup not audited: %s", exc.code)
-    return info
 
 
 def pre_migration_backup(data_dir: Path, key: bytes) -> BackupInfo:

@@ -17,6 +17,13 @@ def test_daily_backup_after_login_then_back_up_now_and_restore(
     infos = backup.list_backups(backup.backup_folder(data_dir))
     assert [i.reason for i in infos] == ["daily"]
 
+    def audited() -> int:
+        with reg.engine.connect() as conn:
+            return conn.exec_driver_sql("SELECT count(*) FROM audit_entry WHERE action = "
+                                        "'backup' AND details LIKE '%daily%'").scalar()
+
+    qtbot.waitUntil(lambda: audited() == 1, timeout=10_000)  # the copy, then its audit entry
+
     page = window.go("settings")
     box = page.backups_box
     qtbot.waitUntil(lambda: "1 backup" in box.last_label.text(), timeout=10_000)
