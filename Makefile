@@ -13,8 +13,9 @@ export PIP_DISABLE_PIP_VERSION_CHECK := 1
 QT_SYSTEM_PACKAGES := libxcb-cursor0 libxcb-icccm4 libxcb-keysyms1 libxkbcommon-x11-0 \
 	libxcb-xinerama0 libxcb-randr0 libxcb-render-util0 libxcb-shape0 libxcb-image0 \
 	libxkbcommon0 libegl1 libgl1 libfontconfig1 libdbus-1-3 libglib2.0-0
-# What the tests use besides Python: PDF to text/PNG, a virtual screen, the sqlite3 tool.
-TEST_SYSTEM_PACKAGES := $(QT_SYSTEM_PACKAGES) poppler-utils xvfb xauth sqlite3 binutils
+# What the tests use besides Python: PDF to text/PNG, a virtual screen, the sqlite3 tool;
+# for `make dist`, binutils (PyInstaller) and gcc (links Qt's cut ICU data, packaging/icu_data.py).
+TEST_SYSTEM_PACKAGES := $(QT_SYSTEM_PACKAGES) poppler-utils xvfb xauth sqlite3 binutils gcc
 
 .PHONY: run test bench screenshots translations system-packages test-system-packages \
 	lint clean-demo dist selftest-dist

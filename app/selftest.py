@@ -5,10 +5,11 @@ or a migration script left out of the build, a hidden import, a Qt plugin pruned
 a path that only works from the repository. So the self-test does what a user's first day
 does, in temporary folders: create and open an encrypted register, write and read records,
 issue and render every document in every language, load every catalog, build the HQ
-application, carry one USB sync round between two registers through HQ, and open the
-window offscreen. It prints one line per check and exits 0 only if every check that
-applies passed. A part that has not been written yet (the HQ service, sync, the window)
-prints "not present" and does not fail the run; a part that is there and fails does.
+application, carry one USB sync round between two registers through HQ, open the
+window offscreen, and preview and print a document (to a PDF file). It prints one line per
+check and exits 0 only if every check that applies passed. A part that has not been written
+yet (the HQ service, sync, the window) prints "not present" and does not fail the run; a
+part that is there and fails does.
 
 Lines are plain ASCII and English on purpose: they are read by CI and support staff from
 any console, like log lines, and a Windows console with a legacy code page must not crash
@@ -233,16 +234,13 @@ def check_register(state: State) -> str:
     """An encrypted register is created, reopened with its password, refused without it."""
     import secrets
 
-    from argon2.low_level import Type, hash_secret_raw
-
     from app.db import migrate
-    from app.db.keys import DEFAULT_KDF
+    from app.db.keys import DEFAULT_KDF, SALT_BYTES, derive_key
     from app.db.register import Register, db_path
     from app.errors import AuthError
 
     started = time.perf_counter()
-    hash_secret_raw(PASSWORD.encode(), secrets.token_bytes(16), hash_len=32, type=Type.ID,
-                    **DEFAULT_KDF)
+    derive_key(PASSWORD, secrets.token_bytes(SALT_BYTES), DEFAULT_KDF)
     login_cost = time.perf_counter() - started
     reg = _new_register(state, "device-a")
     folder = reg.data_dir
@@ -542,6 +540,8 @@ def check_window(state: State) -> str:
     translations = qt_core.QLibraryInfo.path(qt_core.QLibraryInfo.LibraryPath.TranslationsPath)
     if not qt_core.QTranslator().load("qtbase_ru", translations):
         raise AssertionError(f"Qt's own Russian catalog is missing from {translations}")
+    if sys.platform.startswith("linux"):
+        _check_icu_data(qt_core)
     window_module = _optional_module("ui.main_window")
     window_class = getattr(window_module, "MainWindow", None)
     if window_class is None:
@@ -567,6 +567,59 @@ def check_window(state: State) -> str:
         app.processEvents()
     return (f"{window_class.__name__} usable {ready_ms:.0f} ms after construction on "
             f"{app.platformName()!r} (register {register_ms:.0f} ms)")
+
+
+def _check_icu_data(qt_core: Any) -> None:
+    """Qt's ICU data, cut to the program's languages in the Linux bundle, still has them:
+    Russian collation (Cyrillic before Latin) and Uzbek time-zone names."""
+    if qt_core.QCollator(qt_core.QLocale("ru_RU")).compare("Юсуф", "Ahmedov") >= 0:
+        raise AssertionError("Qt's ICU data has no Russian collation")
+    zone = qt_core.QTimeZone(b"Asia/Tashkent")
+    name = zone.displayName(qt_core.QTimeZone.TimeType.StandardTime,
+                            qt_core.QTimeZone.NameType.LongName, qt_core.QLocale("uz_Latn_UZ"))
+    if "zbekiston" not in name:
+        raise AssertionError(f"Qt's ICU data has no Uzbek time-zone names ({name!r})")
+
+
+def _has_ink(qt_core: Any, image: Any) -> bool:
+    """Whether a rendered page has anything on it (checked on a thumbnail: fast enough)."""
+    small = image.scaled(60, 85, qt_core.Qt.AspectRatioMode.IgnoreAspectRatio,
+                         qt_core.Qt.TransformationMode.SmoothTransformation)
+    return any(small.pixel(x, y) & 0xFFFFFF != 0xFFFFFF
+               for y in range(small.height()) for x in range(small.width()))
+
+
+def check_printing(state: State) -> str:
+    """A document's pages render for the preview (pdfium) and go through Qt's print support
+    to a PDF file in the scratch folder, as printing from the window does."""
+    os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
+    qt_core = _optional_module("PySide6.QtCore")
+    qt_widgets = importlib.import_module("PySide6.QtWidgets")
+    printing = _optional_module("ui.printing")
+    reports = _optional_module("app.reports")
+    samples = _optional_module("app.reports.samples")
+    qt_print = importlib.import_module("PySide6.QtPrintSupport")
+    app = qt_widgets.QApplication.instance() or qt_widgets.QApplication([sys.argv[0]])
+    kinds = tuple(getattr(reports, "KINDS", ()))
+    if not kinds:
+        raise NotPresent("app.reports has no KINDS")
+    kind = "visit-act" if "visit-act" in kinds else kinds[0]
+    pdf = reports.render(kind, samples.sample(kind), "uz-Cyrl")
+    pages = printing.render_pages(pdf, printing.PREVIEW_DPI)
+    if not pages or any(p.isNull() or p.width() < 300 for p in pages):
+        raise AssertionError(f"the {kind} preview rendered no usable page")
+    if not all(_has_ink(qt_core, p) for p in pages):
+        raise AssertionError(f"a page of the {kind} preview is blank")
+    target = state.workdir / "printed.pdf"
+    printer = qt_print.QPrinter(qt_print.QPrinter.PrinterMode.HighResolution)
+    printer.setOutputFormat(qt_print.QPrinter.OutputFormat.PdfFormat)
+    printer.setOutputFileName(str(target))
+    printing.print_images(printer, [pages])
+    app.processEvents()
+    _check_pdf(target.read_bytes() if target.exists() else b"", "the printed PDF")
+    return (f"{kind} previewed ({len(pages)} pages at {printing.PREVIEW_DPI} dpi, "
+            f"{pages[0].width()}x{pages[0].height()}) and printed to a PDF file "
+            f"({target.stat().st_size // 1024} KB)")
 
 
 def _wait_until_ready(qt_core: Any, app: Any, window: Any) -> bool:
@@ -638,6 +691,7 @@ CHECKS: tuple[Check, ...] = (
     Check("hq", check_hq),
     Check("sync", check_sync),
     Check("window", check_window),
+    Check("printing", check_printing),
 )
 
 

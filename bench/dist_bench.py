@@ -35,10 +35,12 @@ def _executable(bundle: Path) -> Path:
 
 
 def folder_size(folder: Path) -> tuple[int, int]:
-    total = count = 0
+    """Bytes as `du -sb` counts them (every entry's own size: files, folders, symlinks,
+    which is how the 150 MB target is measured), and the number of files."""
+    total, count = folder.lstat().st_size, 0
     for path in folder.rglob("*"):
+        total += path.lstat().st_size
         if path.is_file() and not path.is_symlink():
-            total += path.stat().st_size
             count += 1
     return total, count
 

@@ -12,8 +12,9 @@ The three rules:
 - **hidden imports**: every module under ``app/`` and ``ui/`` (the CLI loads its command
   modules by name, screens are imported lazily) and whatever the migration scripts import
   (they are data, so PyInstaller never sees their imports);
-- **pruning**: Qt translations and plugins nobody uses; the excluded Qt modules are in
-  ``QT_EXCLUDES``.
+- **pruning**: Qt translations and plugins nobody uses, babel's locales of other
+  languages, the Linux libraries the system provides; the excluded Qt modules are in
+  ``QT_EXCLUDES``, and Qt's ICU data is cut to ``ICU_LANGUAGES`` by packaging/icu_data.py.
 """
 
 from __future__ import annotations
@@ -104,14 +105,26 @@ DEV_EXCLUDES = (
     "psycopg2",
     # only mako's syntax-highlighting extension imports pygments; alembic never uses it
     "pygments",
-    # Pillow is needed (reportlab reads photos through it), but not its AVIF/WebP codecs
-    # (~6 MB of libraries) or its Tk bridge
+    # Pillow stays: reportlab (4 and later) imports PIL.Image whenever it is imported, and
+    # PIL.Image needs Pillow's core library with the JPEG, TIFF and JPEG 2000 libraries it
+    # links. The documents hold no raster images and the print preview builds its QImage
+    # from pdfium's buffer (ui/printing.py), so the optional parts go: the AVIF/WebP codecs
+    # (~6 MB of libraries), the Tk bridge, and the colour management (ImageCms, with
+    # liblcms2: only Image.convert to or from "LAB" loads it)
     "PIL._avif",
     "PIL.AvifImagePlugin",
     "PIL._webp",
     "PIL.WebPImagePlugin",
     "PIL._imagingtk",
     "PIL.ImageTk",
+    "PIL.ImageCms",
+    "PIL._imagingcms",
+    # uvicorn imports PyYAML only to read a logging configuration from a .yaml file, and
+    # starlette only for its OpenAPI-from-docstrings helper; HQ uses neither
+    "yaml",
+    # reportlab detects a byte string's encoding with it only when an XMP metadata file is
+    # embedded or its legacy XML paragraph parser runs; our documents use neither
+    "charset_normalizer",
     # interactive-console line editing (pdb, code); drags libreadline and libtinfo along
     "readline",
     # database dialects SQLAlchemy's hook adds although only SQLite (and PostgreSQL at
@@ -151,6 +164,20 @@ LINUX_SYSTEM_LIBRARIES = (
     "libuuid.so.*", "libmount.so.*", "libblkid.so.*", "libselinux.so.*",
 )
 
+# CUPS (the print-support plugin links it) and the libraries CUPS itself links: TLS
+# (GnuTLS, Nettle, GMP, p11-kit), Kerberos and Avahi, ~9 MB. They must come from the
+# system: a machine that prints has CUPS installed, and its libcups with them, matching the
+# system's CUPS and its configuration files (a bundled GnuTLS or p11-kit reading a newer
+# system's configuration is the same trap as fontconfig above). Where CUPS is missing, Qt
+# skips the plugin when it fails to load: there is no printer to print to, and saving the
+# documents as PDF works as before.
+LINUX_PRINTING_LIBRARIES = (
+    "libcups.so.*", "libavahi-client.so.*", "libavahi-common.so.*", "libgnutls.so.*",
+    "libnettle.so.*", "libhogweed.so.*", "libgmp.so.*", "libp11-kit.so.*", "libtasn1.so.*",
+    "libidn2.so.*", "libunistring.so.*", "libgssapi_krb5.so.*", "libkrb5.so.*",
+    "libk5crypto.so.*", "libkrb5support.so.*", "libcom_err.so.*", "libkeyutils.so.*",
+)
+
 # Qt plugins by folder: the file-name patterns kept (None keeps the folder whole). Folders
 # not listed are kept whole too, so a plugin a future Qt module needs is not lost silently.
 QT_PLUGINS_KEPT: dict[str, tuple[str, ...] | None] = {
@@ -187,6 +214,11 @@ QT_WINDOWS_DLLS_DROPPED = ("opengl32sw.dll", "d3dcompiler_*.dll")
 # ~1,000 locales are 34 MB.
 BABEL_LOCALES_KEPT = ("root.dat", "en.dat", "en_001.dat", "en_GB.dat", "ru.dat", "ru_*.dat",
                       "uz.dat", "uz_*.dat")
+
+# The same CLDR data again in Qt's ICU (collation, time-zone names) on Linux: the languages
+# whose locale data packaging/icu_data.py keeps, each with all its regional forms and the
+# root; the other ~800 locales, the East Asian dictionaries and code pages are 27 MB.
+ICU_LANGUAGES = ("en", "ru", "uz")
 
 
 # --- data files ---------------------------------------------------------------------------
@@ -352,7 +384,8 @@ def keep_entry(dest: str, system: str = "") -> bool:
     """
     parts = PurePosixPath(dest.replace("\\", "/")).parts
     if system == "Linux" and len(parts) == 1:
-        return not any(fnmatch.fnmatch(parts[0], p) for p in LINUX_SYSTEM_LIBRARIES)
+        return not any(fnmatch.fnmatch(parts[0], p)
+                       for p in (*LINUX_SYSTEM_LIBRARIES, *LINUX_PRINTING_LIBRARIES))
     if parts[:2] == ("babel", "locale-data") and len(parts) == 3:
         return any(fnmatch.fnmatch(parts[2], p) for p in BABEL_LOCALES_KEPT)
     qt = _qt_parts(dest)

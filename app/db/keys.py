@@ -1,10 +1,18 @@
 """The database key, its wrappings, and the guard against password guessing.
 
 The SQLCipher key is 32 random bytes that exist in clear only in memory. On disk, in
-``keys.json`` beside the database, it is stored once per user, wrapped (AES-256-GCM) by a
-key derived from that user's password with Argon2id, and once more by the recovery key
-printed at set-up. Changing a password re-wraps; the database is never re-encrypted.
-A disabled user's wrapping is deleted, so the password they knew opens nothing.
+``keys.json`` beside the database, it is stored once per user, wrapped by a key derived
+from that user's password, and once more by the recovery key printed at set-up. Changing
+a password re-wraps; the database is never re-encrypted. A disabled user's wrapping is
+deleted, so the password they knew opens nothing.
+
+All of it is libsodium's, through PyNaCl (as app/sync): key format 2 derives the wrapping
+key with Argon2id (version 1.3, one lane: libsodium's) from the secret and a random
+16-byte salt, and wraps with XChaCha20-Poly1305 under a random 24-byte nonce, the wrapping's
+label ("user:<login>" or "recovery") as associated data, so a wrapping moved to another
+slot does not open. Format 1 of the early test versions (AES-256-GCM, and argon2-cffi's
+Argon2id with two lanes by default, which libsodium does not compute) cannot be read: it is
+refused with KeyFormatError, which says so in the user's language.
 
 Wrong passwords are counted in ``login-attempts.json`` beside it (outside the encrypted
 file, because the database cannot be read before a password is right). After
@@ -29,9 +37,9 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
-from argon2.low_level import Type, hash_secret_raw
-from cryptography.exceptions import InvalidTag
-from cryptography.hazmat.primitives.ciphers.aead import AESGCM
+import nacl.bindings
+import nacl.pwhash
+from nacl.exceptions import CryptoError
 
 from app.errors import AuthError, TayanchError
 from app.i18n import N_, current_language, translator
@@ -40,9 +48,15 @@ log = logging.getLogger(__name__)
 
 KEY_FILE = "keys.json"
 ATTEMPTS_FILE = "login-attempts.json"
-FORMAT = 1
-# OWASP's second recommended Argon2id setting; about 0.1 s on a stronghold laptop.
-DEFAULT_KDF = {"time_cost": 3, "memory_cost": 65536, "parallelism": 2}
+FORMAT = 2
+# Argon2id costs: passes over the memory, and the memory in KiB (64 MiB); one lane is all
+# libsodium computes. About 0.1 s on a stronghold laptop, above OWASP's minimums.
+DEFAULT_KDF = {"time_cost": 3, "memory_cost": 65536, "parallelism": 1}
+# What a key file may ask for: a damaged or edited file must not make a login allocate
+# gigabytes or run for minutes (libsodium's own floor is 1 pass and 8 KiB).
+KDF_LIMITS = {"time_cost": (1, 64), "memory_cost": (8, 4 * 1024 * 1024), "parallelism": (1, 1)}
+SALT_BYTES = nacl.pwhash.argon2id.SALTBYTES  # 16
+NONCE_BYTES = nacl.bindings.crypto_aead_xchacha20poly1305_ietf_NPUBBYTES  # 24
 
 # Back-off: the first FREE_FAILURES wrong passwords cost nothing (typos, Caps Lock); then
 # the wait doubles from FIRST_WAIT up to MAX_WAIT, so a person at the keyboard can guess
@@ -62,6 +76,25 @@ class KeyFileError(TayanchError):
     template = N_(
         "The key file {path} is missing or damaged. Restore it from a backup, "
         "or use the recovery key."
+    )
+
+
+class KeyFormatError(KeyFileError):
+    """keys.json is intact but in a key format this version does not read."""
+
+    code = "key_format"
+    template = N_(
+        "The key file {path} was made by an early test version of Tayanch, in a format this "
+        "version does not read. Create a new register, or open this one with the version "
+        "that made it."
+    )
+
+
+class KeyFormatTooNewError(KeyFileError):
+    code = "key_format_too_new"
+    template = N_(
+        "The key file {path} was written by a newer version of Tayanch. "
+        "Install the newer version to open this register."
     )
 
 
@@ -151,33 +184,56 @@ def _b64(data: bytes) -> str:
 
 
 def _unb64(text: str) -> bytes:
-    return base64.b64decode(text.encode("ascii"))
+    return base64.b64decode(text.encode("ascii"), validate=True)
 
 
-def _derive(secret: str, salt: bytes, kdf: dict) -> bytes:
-    return hash_secret_raw(
+def check_kdf(kdf: Any) -> dict:
+    """The Argon2id costs, as whole numbers within KDF_LIMITS; ValueError otherwise."""
+    if not isinstance(kdf, dict) or set(kdf) != set(KDF_LIMITS):
+        raise ValueError(f"Argon2id costs must be exactly {sorted(KDF_LIMITS)}")
+    for name, (low, high) in KDF_LIMITS.items():
+        value = kdf[name]
+        if type(value) is not int or not low <= value <= high:
+            raise ValueError(f"Argon2id {name} must be a whole number from {low} to {high}")
+    return dict(kdf)
+
+
+def derive_key(secret: str, salt: bytes, kdf: dict) -> bytes:
+    """The 32-byte wrapping key for ``secret``: Argon2id with the costs in ``kdf``."""
+    kdf = check_kdf(kdf)
+    return nacl.pwhash.argon2id.kdf(
+        32,
         secret.encode("utf-8"),
         salt,
-        time_cost=kdf["time_cost"],
-        memory_cost=kdf["memory_cost"],
-        parallelism=kdf["parallelism"],
-        hash_len=32,
-        type=Type.ID,
+        opslimit=kdf["time_cost"],
+        memlimit=kdf["memory_cost"] * 1024,
     )
 
 
 def _wrap(db_key: bytes, secret: str, label: str, kdf: dict) -> dict:
-    salt = os.urandom(16)
-    nonce = os.urandom(12)
-    wrapped = AESGCM(_derive(secret, salt, kdf)).encrypt(nonce, db_key, label.encode())
+    kdf = check_kdf(kdf)
+    salt = os.urandom(SALT_BYTES)
+    nonce = os.urandom(NONCE_BYTES)
+    wrapped = nacl.bindings.crypto_aead_xchacha20poly1305_ietf_encrypt(
+        db_key, label.encode("utf-8"), nonce, derive_key(secret, salt, kdf))
     return {"salt": _b64(salt), "nonce": _b64(nonce), "wrapped": _b64(wrapped), "kdf": kdf}
 
 
-def _unwrap(entry: dict, secret: str, label: str) -> bytes:
-    kek = _derive(secret, _unb64(entry["salt"]), entry["kdf"])
+def _unwrap(entry: Any, secret: str, label: str, path: Path) -> bytes:
+    """The database key from one wrapping; AuthError if ``secret`` is not the one (or the
+    wrapping was altered), KeyFileError if the entry is not a wrapping at all."""
     try:
-        return AESGCM(kek).decrypt(_unb64(entry["nonce"]), _unb64(entry["wrapped"]), label.encode())
-    except InvalidTag:
+        salt, nonce = _unb64(entry["salt"]), _unb64(entry["nonce"])
+        wrapped, kdf = _unb64(entry["wrapped"]), check_kdf(entry["kdf"])
+        if len(salt) != SALT_BYTES or len(nonce) != NONCE_BYTES:
+            raise ValueError("salt or nonce of the wrong length")
+    except (TypeError, KeyError, AttributeError, ValueError) as exc:  # binascii.Error too
+        raise KeyFileError(path=str(path)) from exc
+    kek = derive_key(secret, salt, kdf)
+    try:
+        return nacl.bindings.crypto_aead_xchacha20poly1305_ietf_decrypt(
+            wrapped, label.encode("utf-8"), nonce, kek)
+    except CryptoError:
         raise AuthError() from None
 
 
@@ -214,7 +270,7 @@ class KeyStore:
                 "users": {},
                 "recovery": None,
                 "disabled": [],
-                "kdf": dict(kdf or DEFAULT_KDF),
+                "kdf": check_kdf(kdf or DEFAULT_KDF),
             },
         )
 
@@ -227,11 +283,22 @@ class KeyStore:
         path = Path(directory) / KEY_FILE
         try:
             data = json.loads(path.read_text("utf-8"))
-            if data.get("format") != FORMAT or not isinstance(data.get("users"), dict):
+            if not isinstance(data, dict):
+                raise ValueError("not a key file")
+            found = data.get("format")
+            if type(found) is int and found < FORMAT:
+                raise KeyFormatError(path=str(path), found=found)
+            if type(found) is int and found > FORMAT:
+                raise KeyFormatTooNewError(path=str(path), found=found)
+            if found != FORMAT or not isinstance(data.get("users"), dict):
                 raise ValueError("unknown format")
+            data.setdefault("disabled", [])
+            if not isinstance(data["disabled"], list):
+                raise ValueError("disabled is not a list")
+            if data.get("kdf") is not None:
+                check_kdf(data["kdf"])
         except (OSError, ValueError) as exc:
             raise KeyFileError(path=str(path)) from exc
-        data.setdefault("disabled", [])
         return cls(path, data)
 
     def logins(self) -> list[str]:
@@ -268,16 +335,17 @@ class KeyStore:
         entry = self.data["users"].get(login)
         if entry is None:
             # Derive anyway so an unknown login costs the same time as a wrong password.
-            _derive(password, b"\0" * 16, self.kdf)
+            derive_key(password, b"\0" * SALT_BYTES, self.kdf)
             if self.is_disabled(login):
                 raise UserDisabledError()
             raise AuthError()
-        return _unwrap(entry, password, "user:" + login)
+        return _unwrap(entry, password, "user:" + login, self.path)
 
     def unlock_with_recovery(self, recovery_key: str) -> bytes:
         if not self.data.get("recovery"):
             raise AuthError()
-        return _unwrap(self.data["recovery"], _canonical_recovery(recovery_key), "recovery")
+        return _unwrap(self.data["recovery"], _canonical_recovery(recovery_key), "recovery",
+                       self.path)
 
     def save(self) -> None:
         """Write atomically: a crash leaves the old file or the new one, never half of each."""

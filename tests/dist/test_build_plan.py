@@ -118,6 +118,12 @@ def test_every_module_of_app_and_ui_is_collected(spec_run):
     assert not any(m.endswith("__main__") for m in hidden)
 
 
+def test_what_compiled_modules_import_from_c_is_collected(spec_run):
+    """nacl._sodium needs _cffi_backend: the unlock fails at once in a bundle without it."""
+    (analysis,) = spec_run["Analysis"]
+    assert "_cffi_backend" in analysis["hiddenimports"]
+
+
 def test_unused_qt_modules_and_dev_tools_are_excluded(spec_run):
     (analysis,) = spec_run["Analysis"]
     excludes = set(analysis["excludes"])
@@ -205,6 +211,30 @@ def test_version_tuple_refuses_what_windows_cannot_hold():
 ])
 def test_what_pruning_keeps(dest, kept):
     assert plan.keep_entry(dest) is kept
+
+
+@pytest.mark.parametrize(("dest", "kept"), [
+    ("libcups.so.2", False),  # printing comes from the system's CUPS, with what it links
+    ("libgnutls.so.30", False),
+    ("libkrb5.so.3", False),
+    ("libp11-kit.so.0", False),
+    ("libfontconfig.so.1", False),
+    ("libffi.so.8", True),  # _ctypes needs it; its soname differs between distributions
+    ("libcrypto.so.3", True),  # Python's ssl and hashlib
+    ("libstdc++.so.6", True),
+    ("PySide6/Qt/plugins/printsupport/libcupsprintersupport.so", True),
+])
+def test_what_pruning_keeps_on_linux(dest, kept):
+    assert plan.keep_entry(dest, "Linux") is kept
+    assert plan.keep_entry(dest, "Windows") is True  # the rule is Linux's only
+
+
+def test_what_the_program_does_not_import_stays_out(spec_run):
+    (analysis,) = spec_run["Analysis"]
+    excludes = set(analysis["excludes"])
+    assert {"yaml", "charset_normalizer", "PIL.ImageCms", "PIL._avif"} <= excludes
+    # reportlab imports PIL.Image whenever it is imported: Pillow itself must stay
+    assert not {"PIL", "PIL.Image", "reportlab", "nacl"} & excludes
 
 
 def _babel_chain(name: str) -> list[str]:
