@@ -6,9 +6,15 @@ over HTTP before the clock starts); its bundle is sealed beforehand, so the figu
 the server's. Two ways of arriving:
   burst  all N devices send at the same moment (the worst minute of a busy morning)
   paced  devices arrive evenly at --rate changes per second (a busy hour, compressed)
-Afterwards HQ's log is checked: every change accepted exactly once, numbers gap-free.
-Prints ``name: value unit`` lines. Targets (issue 7): >= 2,000 changes/s and p95 <= 500 ms
-with PostgreSQL on this 2-core machine.
+Afterwards HQ's log is checked: every change accepted exactly once, numbers gap-free;
+replies are opened and checked after the clock stops, so the load generator spends its
+CPU on sending and receiving only. Also printed: the CPU time per request of the service,
+of the PostgreSQL processes serving its database (when local; a server process that ends
+during the run is not counted) and of this generator, and the share of the cores they
+used: with N requests arriving at once, p95 cannot be below about
+0.95 * N * (CPU per request) / cores. Prints ``name: value unit`` lines. Targets
+(issue 7): >= 2,000 changes/s and p95 <= 500 ms with PostgreSQL on this 2-core machine.
+The service's concurrency per worker: TAYANCH_HQ_SYNC_THREADS (default 4).
 
     .venv/bin/python bench/hq_load.py [--devices 200] [--changes 100] [--pg URL]
         [--workers 2] [--mode burst|paced|both] [--rate 2000]
@@ -39,6 +45,7 @@ sys.path.insert(0, str(ROOT))
 from sqlalchemy import create_engine, text  # noqa: E402
 from sqlalchemy.engine import make_url  # noqa: E402
 
+from app.errors import TayanchError  # noqa: E402
 from app.hq import admin  # noqa: E402
 from app.sync import bundle, versions  # noqa: E402
 from app.sync.client import AUTH_HEADER, auth_header  # noqa: E402
@@ -53,6 +60,7 @@ class Device:
         self.id = uuid.uuid4().hex
         self.hq_key = hq_key
         self.data = b""
+        self.reply = b""
 
     def enrol(self, url: str, code: str) -> None:
         request = {
@@ -150,11 +158,75 @@ class Device:
         )
         t = time.perf_counter()
         with urllib.request.urlopen(req, timeout=300) as resp:
-            reply = resp.read()
-        elapsed = time.perf_counter() - t
-        opened = bundle.open_bundle(reply, self.keys, lambda clear: unb64(self.hq_key["sign_pub"]))
-        assert opened.header["acked_upto"] == 100 or opened.header["acked_upto"], opened.header
-        return elapsed
+            self.reply = resp.read()
+        return time.perf_counter() - t
+
+    def check_reply(self, changes: int) -> None:
+        """Open and check the reply (after the clock: the figures are the server's)."""
+        opened = bundle.open_bundle(
+            self.reply, self.keys, lambda clear: unb64(self.hq_key["sign_pub"])
+        )
+        assert opened.header["acked_upto"] == changes, opened.header
+
+
+def _cpu_seconds(pids: set[int]) -> float:
+    """User + system CPU time of these processes (Linux /proc), in seconds."""
+    total = 0
+    for pid in pids:
+        try:
+            fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+        except OSError:
+            continue
+        total += int(fields[11]) + int(fields[12])
+    return total / os.sysconf("SC_CLK_TCK")
+
+
+def _processes() -> list[tuple[int, int, str]]:
+    """(pid, parent pid, name) of every process (Linux /proc)."""
+    out = []
+    for entry in Path("/proc").iterdir():
+        if not entry.name.isdigit():
+            continue
+        try:
+            text_ = (entry / "stat").read_text()
+        except OSError:
+            continue
+        name = text_[text_.index("(") + 1 : text_.rindex(")")]
+        out.append((int(entry.name), int(text_.rsplit(")", 1)[1].split()[1]), name))
+    return out
+
+
+def _tree(root: int) -> set[int]:
+    procs = _processes()
+    found = {root}
+    grew = True
+    while grew:
+        grew = False
+        for pid, ppid, _name in procs:
+            if ppid in found and pid not in found:
+                found.add(pid)
+                grew = True
+    return found
+
+
+def _backends(db_url: str | None) -> set[int]:
+    """The PostgreSQL server processes serving this run's database (when it is local)."""
+    if not db_url:
+        return set()
+    eng = create_engine(db_url)
+    try:
+        with eng.connect() as conn:
+            return {
+                r[0]
+                for r in conn.execute(
+                    text(
+                        "SELECT pid FROM pg_stat_activity WHERE datname = current_database() "
+                        "AND pid != pg_backend_pid()"
+                    )
+                )
+            }
+    finally:
+        eng.dispose()
 
 
 def free_port() -> int:
@@ -213,6 +285,13 @@ def run_once(args, label: str, db_url: str | None, mode: str) -> dict:
         latencies: list[float] = []
         errors: list[str] = []
         lock = threading.Lock()
+        server_pids, pg_pids = _tree(proc.pid), _backends(db_url)
+        cpu_before = (
+            _cpu_seconds(server_pids),
+            _cpu_seconds(pg_pids),
+            time.process_time(),
+            time.perf_counter(),
+        )
         start_at = time.perf_counter() + 0.5
         interval = (args.changes / args.rate) if mode == "paced" else 0.0
 
@@ -222,7 +301,7 @@ def run_once(args, label: str, db_url: str | None, mode: str) -> dict:
                 time.sleep(delay)
             try:
                 elapsed = d.sync(url)
-            except (urllib.error.URLError, OSError, AssertionError) as exc:
+            except (urllib.error.URLError, OSError) as exc:
                 with lock:
                     errors.append(str(exc)[:200])
                 return
@@ -235,6 +314,18 @@ def run_once(args, label: str, db_url: str | None, mode: str) -> dict:
         for t in threads:
             t.join()
         total = time.perf_counter() - start_at
+        cpu = (
+            _cpu_seconds(server_pids) - cpu_before[0],
+            _cpu_seconds(pg_pids | _backends(db_url)) - cpu_before[1],
+            time.process_time() - cpu_before[2],
+            time.perf_counter() - cpu_before[3],
+        )
+        for d in devices:
+            if d.reply:
+                try:
+                    d.check_reply(args.changes)
+                except (AssertionError, TayanchError) as exc:
+                    errors.append(f"bad reply: {str(exc)[:200]}")
         hq = admin.open_hq(base / "hq", db_url=db_url)
         with hq.engine.connect() as conn:
             accepted = conn.execute(
@@ -262,6 +353,14 @@ def run_once(args, label: str, db_url: str | None, mode: str) -> dict:
             "sent": sent,
             "doubled": doubled,
             "gapless": seqs == list(range(1, len(seqs) + 1)),
+            # CPU seconds per request during the run: the HQ service (uvicorn and its
+            # workers), the PostgreSQL processes serving its database (when PostgreSQL
+            # runs on this machine), and this load generator.
+            "server_cpu_ms": 1000 * cpu[0] / args.devices,
+            "postgres_cpu_ms": 1000 * cpu[1] / args.devices if db_url else 0.0,
+            "client_cpu_ms": 1000 * cpu[2] / args.devices,
+            "machine_busy": (cpu[0] + cpu[1] + cpu[2]) / (cpu[3] * (os.cpu_count() or 1)),
+            "load": os.getloadavg()[0],
         }
     finally:
         if proc is not None:
@@ -320,6 +419,12 @@ def main() -> int:
             f"{int(r['accepted'] == r['sent'] and not r['doubled'])} bool"
         )
         print(f"{label}_server_seq_gapless: {int(r['gapless'])} bool")
+        print(f"{label}_server_cpu_per_request: {r['server_cpu_ms']:.1f} ms")
+        if r["postgres_cpu_ms"]:
+            print(f"{label}_postgres_cpu_per_request: {r['postgres_cpu_ms']:.1f} ms")
+        print(f"{label}_loadgen_cpu_per_request: {r['client_cpu_ms']:.1f} ms")
+        print(f"{label}_share_of_cores_used_by_these: {100 * r['machine_busy']:.0f} %")
+        print(f"{label}_load_average_1min: {r['load']:.1f} processes")
         ok = ok and r["accepted"] == r["sent"] and not r["doubled"] and r["gapless"]
     print(f"devices: {args.devices} devices")
     print(f"workers: {args.workers} processes")

@@ -17,19 +17,22 @@ import threading
 from collections import Counter, defaultdict
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
+from itertools import repeat
+from operator import itemgetter
 from typing import Any
 
-from sqlalchemy import Connection, and_, case, or_, select, text, update
+from sqlalchemy import BigInteger, Connection, bindparam, case, exists, select, text, update
 
 from app import __version__
 from app.hq.admin import Hq
 from app.hq.db import (
     hq_alias,
     hq_bundle,
-    hq_change,
     hq_conflict,
+    hq_counter,
     hq_device,
     hq_enrollment,
+    hq_meta,
     hq_rejected,
 )
 from app.hq.store import Store, chunks, now_text
@@ -51,6 +54,7 @@ from app.sync.merge import change_clocks, merge_fields
 log = logging.getLogger(__name__)
 
 MIN_PROTOCOL = 1
+CHECK_FIRST_LINES = 1000
 
 
 @dataclass
@@ -91,6 +95,8 @@ class _Outcome:
     rejected: list[dict[str, Any]] = field(default_factory=list)
     restores: list[dict[str, Any]] = field(default_factory=list)
     restored_device: bool = False
+    log_rows: list[tuple] = field(default_factory=list)
+    aliases: dict[tuple[str, str], str] = field(default_factory=dict)
 
 
 # --- versions -----------------------------------------------------------------------
@@ -110,16 +116,32 @@ def check_versions(protocol: Any, schema: Any) -> None:
 # --- opening -------------------------------------------------------------------------
 
 
-def _device_row(conn: Connection, device_id: str) -> dict[str, Any] | None:
-    row = conn.execute(select(hq_device).where(hq_device.c.device_id == device_id)).mappings()
-    first = row.first()
+# The statements every sync runs, built once (SQLAlchemy then reuses their compiled form
+# and cache key instead of building them again for each request).
+_DEVICE_ROW = select(hq_device).where(hq_device.c.device_id == bindparam("device"))
+_APPLIED = select(hq_bundle.c.bundle_id).where(hq_bundle.c.bundle_id == bindparam("bundle"))
+_LOCK = text("SELECT pg_advisory_xact_lock(:k)")
+_BUNDLE_INSERT = hq_bundle.insert()
+
+
+def device_row(conn: Connection, device_id: str) -> dict[str, Any] | None:
+    first = conn.execute(_DEVICE_ROW, {"device": device_id}).mappings().first()
     return dict(first) if first else None
 
 
-def sender_key_for(hq: Hq):
-    def sender_key(clear: dict[str, Any]) -> bytes:
-        with hq.engine.connect() as conn:
-            device = _device_row(conn, clear["from"])
+class _SenderKey:
+    """The sender's key for ``open_bundle``, from HQ's devices (or the enrolment the bundle
+    carries); keeps the device row it read, or reuses one the caller read already."""
+
+    def __init__(self, hq: Hq, known: dict[str, Any] | None = None) -> None:
+        self.hq = hq
+        self.device = known
+
+    def __call__(self, clear: dict[str, Any]) -> bytes:
+        device = self.device
+        if device is None or device["device_id"] != clear["from"]:
+            with self.hq.engine.connect() as conn:
+                device = self.device = device_row(conn, clear["from"])
         if device is not None:
             if device["revoked_at"]:
                 raise DeviceRevoked()
@@ -134,14 +156,48 @@ def sender_key_for(hq: Hq):
                 return key
         raise UnknownSender(sender=clear["from"][:40])
 
-    return sender_key
+
+# The device's row, whether a bundle was applied already, and the device's number among
+# its stronghold's computers (device_number), read by one statement.
+_DEVICE_STATE = select(
+    hq_device,
+    exists().where(hq_bundle.c.bundle_id == bindparam("bundle")).label("_applied"),
+    select(hq_meta.c.value)
+    .where(hq_meta.c.key == bindparam("number_key"))
+    .scalar_subquery()
+    .label("_number"),
+).where(hq_device.c.device_id == bindparam("device"))
+
+
+def _device_state(
+    conn: Connection, device_id: str, bundle_id: str
+) -> tuple[dict[str, Any] | None, bool, int | None]:
+    row = (
+        conn.execute(
+            _DEVICE_STATE,
+            {"device": device_id, "bundle": bundle_id, "number_key": f"device_number:{device_id}"},
+        )
+        .mappings()
+        .first()
+    )
+    if row is None:
+        with_bundle = _applied(conn, bundle_id)
+        return None, with_bundle, None
+    device = dict(row)
+    applied = bool(device.pop("_applied"))
+    number = device.pop("_number")
+    return device, applied, int(number) if number is not None else None
+
+
+def sender_key_for(hq: Hq, known: dict[str, Any] | None = None) -> _SenderKey:
+    return _SenderKey(hq, known)
 
 
 def _lock_stronghold(conn: Connection, stronghold: str) -> None:
     """Serialise the syncs of one stronghold (PostgreSQL; SQLite writers are serial)."""
     if conn.dialect.name == "postgresql":
         key = int.from_bytes(hashlib.sha256(stronghold.encode()).digest()[:8], "big", signed=True)
-        conn.execute(text("SELECT pg_advisory_xact_lock(:k)"), {"k": key})
+        conn.execute(_LOCK, {"k": key})
 
 
 def _code_usable(conn: Connection, code: Any, stronghold: str) -> bool:
@@ -154,6 +210,29 @@ def _code_usable(conn: Connection, code: Any, stronghold: str) -> bool:
         )
     ).first()
     return row is not None and row[0] is None and row[1] > datetime.now(UTC).isoformat()
+
+
+def device_number(conn: Connection, device_id: str, stronghold: str) -> int:
+    """The device's number among its stronghold's computers: 1, 2, ... in the order they
+    first synced, never reused. Its documents carry it (app/services/documents.py), so two
+    computers working apart never issue the same number. Kept in HQ's own key-value and
+    counter tables; the caller holds the stronghold's lock (``_lock_stronghold``)."""
+    key = f"device_number:{device_id}"
+    known = conn.execute(select(hq_meta.c.value).where(hq_meta.c.key == key)).scalar()
+    if known is not None:
+        return int(known)
+    counter = f"device_number:{stronghold}"
+    number = conn.execute(
+        update(hq_counter)
+        .where(hq_counter.c.name == counter)
+        .values(value=hq_counter.c.value + 1)
+        .returning(hq_counter.c.value)
+    ).scalar()
+    if number is None:
+        number = 1
+        conn.execute(hq_counter.insert().values(name=counter, value=number))
+    conn.execute(hq_meta.insert().values(key=key, value=str(number)))
+    return int(number)
 
 
 def enrol_device(conn: Connection, request: Any, *, device_id: str, sign_pub: bytes) -> dict:
@@ -189,7 +268,7 @@ def enrol_device(conn: Connection, request: Any, *, device_id: str, sign_pub: by
         raise EnrolCodeInvalid()
     label = request.get("label") if isinstance(request.get("label"), str) else ""
     replaces = request.get("replaces")
-    earlier = _device_row(conn, replaces) if isinstance(replaces, str) else None
+    earlier = device_row(conn, replaces) if isinstance(replaces, str) else None
     if earlier is None or earlier["stronghold_code"] != request["stronghold"]:
         replaces = None
     conn.execute(
@@ -212,7 +291,7 @@ def enrol_device(conn: Connection, request: Any, *, device_id: str, sign_pub: by
         )
     )
     log.info("device %s enrolled for %s", device_id[:8], request["stronghold"])
-    device = _device_row(conn, device_id)
+    device = device_row(conn, device_id)
     assert device is not None
     return device
 
@@ -237,40 +316,41 @@ def _apply(
     conn: Connection,
     store: Store,
     device: dict[str, Any],
-    incoming: list[tuple[dict[str, Any], str]],
+    incoming: list[tuple[dict[str, Any], bytes]],
     *,
     bundle_id: str,
     cancel: threading.Event | None,
+    history: _History | None = None,
 ) -> _Outcome:
     out = _Outcome()
     stronghold = device["stronghold_code"]
     device_id = device["device_id"]
     # A change HQ has is filed under its device and sequence number: one range query
-    # finds every one this bundle repeats (a lost reply, a restored register).
+    # (``_device_history``) finds every one this bundle repeats (a lost reply, a restored
+    # register).
     seqs = [c["q"] for c, _ in incoming if "q" in c]
-    known = store.change_ids_from(device_id, min(seqs)) if seqs else set()
+    if history is None:
+        history = _device_history(conn, device_id, incoming)
+    held, prior, aliases = history.held, history.prior, history.aliases
+    known = {change_id for _seq, change_id in held}
     if seqs and device.get("replaces"):
         known |= store.change_ids_from(device["replaces"], min(seqs))
     if len(seqs) != len(incoming):
         known |= store.known_change_ids([c["i"] for c, _ in incoming if "q" not in c])
-    prior = {x["i"]: x for x in _rejections(conn, hq_rejected.c.device_id == device_id)}
-    aliases = {
-        (r[0], r[1]): r[2]
-        for r in conn.execute(
-            select(hq_alias.c.tbl, hq_alias.c.row_id, hq_alias.c.target_id).where(
-                hq_alias.c.device_id == device_id
-            )
-        )
-    }
-    todo: list[tuple[dict[str, Any], str]] = []
-    for c, line in incoming:
-        if c["i"] in known:
-            out.skipped += 1
-        elif c["i"] in prior:
-            out.rejected.append(prior[c["i"]])  # the same answer as the first time
-        else:
-            known.add(c["i"])
-            todo.append((c, line))
+    out.aliases = aliases
+    todo: list[tuple[dict[str, Any], bytes]] = []
+    ids = [c["i"] for c, _ in incoming]
+    if not known and not prior and len(set(ids)) == len(ids):
+        todo = incoming  # only new changes (the usual case): nothing to sort out
+    else:
+        for c, line in incoming:
+            if c["i"] in known:
+                out.skipped += 1
+            elif c["i"] in prior:
+                out.rejected.append(prior[c["i"]])  # the same answer as the first time
+            else:
+                known.add(c["i"])
+                todo.append((c, line))
 
     # What the batch touches, loaded once, and what it refers to (one pass).
     fks = {t: list(info.foreign_keys.items()) for t, info in catalog.tables().items()}
@@ -279,24 +359,33 @@ def _apply(
     refs: dict[str, set[str]] = defaultdict(set)
     with_refs = []
     inserted_ids: dict[str, set[str]] = defaultdict(set)
-    for c, _ in todo:
-        t = c["t"]
-        key = (t, aliases.get((t, c["r"]), c["r"]) if aliases else c["r"])
-        keys.append(key)
-        touched[t].add(key[1])
-        if c["o"] == "i":
-            inserted_ids[t].add(key[1])
-        if fks[t]:
+    inserts: list[dict[str, Any]] = []
+    cs = list(map(itemgetter(0), todo))
+    ts = list(map(itemgetter("t"), cs))
+    given = list(map(itemgetter("r"), cs))  # the ids as the device has them
+    ops = list(map(itemgetter("o"), cs))
+    keys = list(zip(ts, given, strict=True))
+    if aliases:
+        keys = [(k[0], aliases[k]) if k in aliases else k for k in keys]
+    for c, key, o in zip(cs, keys, ops, strict=True):
+        t, r = key
+        touched[t].add(r)
+        if o == "i":
+            inserted_ids[t].add(r)
+            inserts.append(c)
+        fk = fks[t]
+        if fk:
             f = c["f"]
             found = False
-            for col, target in fks[t]:
+            for col, target in fk:
                 v = f.get(col)
                 if v is not None:
                     refs[target].add(v)
                     found = True
             if found:
                 with_refs.append((key, c))
-    counts = Counter(keys)
+    # How often the batch touches each row; a row touched once (most) needs no merging.
+    counts = Counter(keys) if len(set(keys)) != len(keys) else None
     rows: dict[tuple[str, str], dict[str, Any]] = {}
     clocks: dict[tuple[str, str], dict[str, str]] = {}
     for t, ids_t in touched.items():
@@ -353,7 +442,7 @@ def _apply(
     for t, ids_t in inserting.items():
         present.setdefault(t, set()).update(ids_t)
 
-    changes.check_inserts([c for c, _ in todo if c["o"] == "i"])
+    changes.check_inserts(inserts)
     neutral = {t: changes.neutral_values(t) for t in touched}
     new_rows: dict[str, list[dict[str, Any]]] = defaultdict(list)
     fresh: dict[tuple[str, str], dict[str, Any]] = {}
@@ -361,20 +450,50 @@ def _apply(
     log_rows: list[tuple] = []
     conflict_rows: list[dict[str, Any]] = []
     now = now_text()
+    if (
+        counts is None
+        and not catalog.NATURAL_KEYS.keys() & touched.keys()
+        and all(o == "i" for o in ops)
+        and all(r in inserting[t] for t, r in keys)
+        and (not aliases or all(r == g for (_t, r), g in zip(keys, given, strict=True)))
+    ):
+        # The bulk of a first bundle: only new rows, each touched once. Built in a few
+        # passes over the whole batch; the log keeps each change's line as it came.
+        if cancel is not None and cancel.is_set():
+            raise Cancelled()
+        for t, r, c in zip(ts, given, cs, strict=True):
+            new_rows[t].append({**neutral[t], **c["f"], "id": r})
+        log_rows = list(
+            zip(
+                map(itemgetter("i"), cs),
+                repeat(stronghold),
+                ts,
+                given,
+                map(itemgetter("h"), cs),
+                map(bytes.decode, map(itemgetter(1), todo)),
+                repeat(device_id),
+                [c.get("q") for c in cs],
+                repeat(now),
+            )
+        )
+        out.accepted += len(todo)
+        todo = []
     for n, (c, line) in enumerate(todo):
         if n % 5000 == 4999 and cancel is not None and cancel.is_set():
             raise Cancelled()
         t, r = key = keys[n]
         if (
-            counts[key] == 1
-            and c["o"] == "i"
+            c["o"] == "i"
             and r in inserting[t]
+            and (counts is None or counts[key] == 1)
             and t not in catalog.NATURAL_KEYS
             and r == c["r"]
         ):
             # The bulk of a first bundle: a new row nothing else in the bundle touches.
             new_rows[t].append({**neutral[t], **c["f"], "id": r})
-            log_rows.append((c["i"], stronghold, t, r, c["h"], line, device_id, c.get("q"), now))
+            log_rows.append(
+                (c["i"], stronghold, t, r, c["h"], line.decode(), device_id, c.get("q"), now)
+            )
             out.accepted += 1
             continue
         rewritten = aliased = False
@@ -493,7 +612,7 @@ def _apply(
                 t,
                 r,
                 c["h"],
-                changes.dumps(c) if rewritten else line,
+                changes.dumps(c) if rewritten else line.decode(),
                 device_id,
                 c.get("q"),
                 now,
@@ -503,14 +622,17 @@ def _apply(
     for t in catalog.tables():
         if new_rows.get(t):
             store.insert_rows(t, new_rows[t])
-    new_keys = {(t, v["id"]) for t, vs in new_rows.items() for v in vs}
     by_table: dict[str, list[tuple[str, dict[str, Any]]]] = defaultdict(list)
-    for (t, r), values in dirty.items():
-        if (t, r) not in new_keys:  # new rows went in with their merged values
-            by_table[t].append((r, values))
+    if dirty:
+        new_keys = {(t, v["id"]) for t, vs in new_rows.items() for v in vs}
+        for (t, r), values in dirty.items():
+            if (t, r) not in new_keys:  # new rows went in with their merged values
+                by_table[t].append((r, values))
     for t, items in by_table.items():
         store.update_rows(t, items)
-    store.log_changes(log_rows)
+    # Numbered last, just before the commit (see _ingest_changes): the counter's lock is
+    # what concurrent syncs wait for.
+    out.log_rows = log_rows
     if out.rejected:
         first_time = [x for x in out.rejected if x["i"] not in prior]
         if first_time:
@@ -573,17 +695,58 @@ def _rejections(conn: Connection, where: Any) -> list[dict[str, Any]]:
             hq_rejected.c.fields,
         ).where(where)
     ).fetchall()
-    return [
-        {
-            "i": r[0],
-            "t": r[1],
-            "r": r[2],
-            "code": r[3],
-            "params": json.loads(r[4]),
-            "fields": json.loads(r[5]),
-        }
-        for r in rows
-    ]
+    return [_rejection(r) for r in rows]
+
+
+def _rejection(r: Any) -> dict[str, Any]:
+    return {
+        "i": r[0],
+        "t": r[1],
+        "r": r[2],
+        "code": r[3],
+        "params": json.loads(r[4]),
+        "fields": json.loads(r[5]),
+    }
+
+
+@dataclass
+class _History:
+    """What HQ knows of a device before applying its bundle."""
+
+    held: list[tuple[int, str]]  # (sequence number, change id) from the bundle's first on
+    prior: dict[str, dict[str, Any]]  # its rejected changes, by change id
+    aliases: dict[tuple[str, str], str]  # (table, its row id) -> HQ's row id
+
+
+# One statement for the three: the changes HQ holds from the device numbered from the
+# bundle's first one on (kind 0), its earlier rejections (1), its rows HQ maps onto its
+# own (2).
+_HISTORY = text(
+    "SELECT 0, change_id, NULL, NULL, NULL, NULL, NULL, origin_seq FROM hq_change "
+    "WHERE origin = :d AND origin_seq >= :from_seq "
+    "UNION ALL SELECT 1, change_id, tbl, row_id, reason, params, fields, NULL "
+    "FROM hq_rejected WHERE device_id = :d "
+    "UNION ALL SELECT 2, tbl, row_id, target_id, NULL, NULL, NULL, NULL FROM hq_alias "
+    "WHERE device_id = :d"
+)
+NO_SEQ = 2**62  # after every sequence number: a bundle without any holds nothing
+
+
+def _device_history(
+    conn: Connection, device_id: str, incoming: list[tuple[dict[str, Any], bytes]]
+) -> _History:
+    seqs = [c["q"] for c, _ in incoming if "q" in c]
+    out = _History([], {}, {})
+    for kind, a, b, c, reason, params, fields, seq in conn.execute(
+        _HISTORY, {"d": device_id, "from_seq": min(seqs) if seqs else NO_SEQ}
+    ):
+        if kind == 0:
+            out.held.append((seq, a))
+        elif kind == 1:
+            out.prior[a] = _rejection((a, b, c, reason, params, fields))
+        else:
+            out.aliases[(a, b)] = c
+    return out
 
 
 # --- the whole exchange ----------------------------------------------------------------
@@ -604,9 +767,14 @@ def ingest(
     *,
     transport: str = "usb",
     cancel: threading.Event | None = None,
+    device: dict[str, Any] | None = None,
 ) -> Ingested:
-    """Apply a device's bundle and return HQ's reply bundle (see the module doc)."""
-    opened = bundle.open_bundle(data, hq.keys, sender_key_for(hq))
+    """Apply a device's bundle and return HQ's reply bundle (see the module doc).
+
+    ``device`` is the sender's row when the caller has read it already (the service,
+    which checked the request's signature with it)."""
+    sender_key = sender_key_for(hq, device)
+    opened = bundle.open_bundle(data, hq.keys, sender_key)
     header = opened.header
     if header.get("kind") != "device":
         raise BundleInvalid(detail="not a device bundle")
@@ -618,9 +786,16 @@ def ingest(
     assert seq is not None and cursor is not None and seq_high is not None
     device_id = opened.clear["from"]
     lang = header.get("lang") if isinstance(header.get("lang"), str) else ""
-    with hq.engine.connect() as conn:
-        known_device = _device_row(conn, device_id)
-        done = _applied(conn, header["bundle"]) if known_device else False
+    known_device = sender_key.device
+    done = False
+    # A bundle seen before is answered without reading its changes. Looked up first on
+    # SQLite (a repeat then never waits for the write lock) and for a big bundle; a
+    # network sync's few changes on PostgreSQL are read, and the transaction finds out.
+    if known_device is not None and (
+        hq.engine.dialect.name == "sqlite" or len(opened.lines) > CHECK_FIRST_LINES
+    ):
+        with hq.engine.connect() as conn:
+            done = _applied(conn, header["bundle"])
     if known_device is not None:
         stronghold = known_device["stronghold_code"]
     else:
@@ -658,15 +833,20 @@ def _ingest_changes(
     assert seq is not None and cursor is not None and seq_high is not None
     device_id, stronghold, lang = result.device_id, result.stronghold, result.lang
     done = False
-    incoming = list(zip(changes.parse_all(opened.lines), opened.lines, strict=True))
-    for c, _ in incoming:
-        owner = c["f"].get("stronghold_code", stronghold)
-        if owner != stronghold:
-            raise ForeignRows(stronghold=str(owner)[:16])
+    parsed = changes.parse_all(opened.lines)
+    owners = {f.get("stronghold_code", stronghold) for f in map(itemgetter("f"), parsed)}
+    if owners - {stronghold}:
+        owner = next(
+            o
+            for o in (c["f"].get("stronghold_code", stronghold) for c in parsed)
+            if o != stronghold
+        )
+        raise ForeignRows(stronghold=str(owner)[:16])
+    incoming = list(zip(parsed, opened.lines, strict=True))
 
     with hq.write_engine.begin() as conn:
         _lock_stronghold(conn, stronghold)
-        device = _device_row(conn, device_id)
+        device, applied, number = _device_state(conn, device_id, header["bundle"])
         if device is None:
             device = enrol_device(
                 conn,
@@ -677,69 +857,92 @@ def _ingest_changes(
             result.enrolled = True
         elif device["revoked_at"]:
             raise DeviceRevoked()
+        if number is None:
+            number = device_number(conn, device_id, stronghold)
         before = dict(device)
-        if _applied(conn, header["bundle"]):
+        if applied:
             done = True
         else:
             if seq <= device["last_bundle_seq"]:
                 raise BundleReplayed()
-            restored = seq_high < device["max_seq_seen"] or _seq_collision(
-                conn, device_id, incoming
-            )
+            history = _device_history(conn, device_id, incoming)
+            restored = seq_high < device["max_seq_seen"] or _seq_collision(history.held, incoming)
             store = Store(conn)
             outcome = _apply(
-                conn, store, device, incoming, bundle_id=header["bundle"], cancel=cancel
+                conn,
+                store,
+                device,
+                incoming,
+                bundle_id=header["bundle"],
+                cancel=cancel,
+                history=history,
             )
             outcome.restored_device = restored
             conn.execute(
-                hq_bundle.insert().values(
-                    bundle_id=header["bundle"],
-                    device_id=device_id,
-                    seq=seq,
-                    applied_at=now_text(),
-                    transport=transport,
-                    accepted=outcome.accepted,
-                    rejected=len(outcome.rejected),
-                    skipped=outcome.skipped,
-                )
-            )
-            conn.execute(
-                update(hq_device)
-                .where(hq_device.c.device_id == device_id)
-                .values(
-                    last_bundle_seq=seq,
-                    confirmed_cursor=cursor,
-                    max_seq_seen=max(device["max_seq_seen"], seq_high),
-                    last_sync_at=now_text(),
-                    last_transport=transport,
-                    app_version=str(header.get("app", ""))[:40],
-                    schema_rev=str(header.get("schema", ""))[:40],
-                    lang=(lang or "")[:8],
-                )
+                _BUNDLE_INSERT,
+                {
+                    "bundle_id": header["bundle"],
+                    "device_id": device_id,
+                    "seq": seq,
+                    "applied_at": now_text(),
+                    "transport": transport,
+                    "accepted": outcome.accepted,
+                    "rejected": len(outcome.rejected),
+                    "skipped": outcome.skipped,
+                },
             )
             outcome.restores = _restores(store, outcome.rejected)
+            result.snapshot = (
+                cursor == 0
+                or cursor < before["confirmed_cursor"]
+                or cursor > before["sent_cursor"]
+                or outcome.restored_device
+            )
+            # The reply's content, read in this transaction before the numbers are taken:
+            # everything committed up to max_seq (numbers commit in order, so all of them
+            # are there), which this bundle's own changes, numbered after it, never need.
+            max_seq, lines = _reply_lines(conn, device, cursor, result.snapshot)
+            rekeys = _rekeys(store, device_id, outcome.aliases)
+            reply_seq = conn.execute(
+                _DEVICE_SYNCED,
+                {
+                    "device": device_id,
+                    "seq": seq,
+                    "cursor": cursor,
+                    "max_seq_seen": max(device["max_seq_seen"], seq_high),
+                    "at": now_text(),
+                    "transport": transport,
+                    "app": str(header.get("app", ""))[:40],
+                    "schema": str(header.get("schema", ""))[:40],
+                    "lang": (lang or "")[:8],
+                    "now": hlc.now_ms(),
+                    "max_seq": max_seq,
+                },
+            ).scalar_one()
+            # Last: the server sequence numbers. Taking them locks the counter until the
+            # commit, so nothing else of this transaction waits behind that lock.
+            store.log_changes(outcome.log_rows)
     if done:
         return _replay_reply(hq, result, header, cursor, last)
     result.accepted = outcome.accepted
     result.rejected = len(outcome.rejected)
     result.skipped = outcome.skipped
     result.conflicts = outcome.conflicts
-    result.snapshot = (
-        cursor == 0
-        or cursor < before["confirmed_cursor"]
-        or cursor > before["sent_cursor"]
-        or outcome.restored_device
-    )
-    result.reply, result.sent = build_reply(
+    result.reply = _seal_reply(
         hq,
-        device_id,
+        device,
+        lines,
+        reply_seq=reply_seq,
+        max_seq=max_seq,
         in_reply_to=header["bundle"],
-        cursor=cursor,
         acked_upto=last,
         rejected=outcome.rejected,
         restores=outcome.restores,
+        rekeys=rekeys,
         snapshot=result.snapshot,
+        number=number,
     )
+    result.sent = len(lines)
     log.info(
         "bundle from %s: %d accepted, %d rejected, %d skipped, %d sent",
         device_id[:8],
@@ -752,17 +955,14 @@ def _ingest_changes(
 
 
 def _applied(conn: Connection, bundle_id: str) -> bool:
-    found = conn.execute(
-        select(hq_bundle.c.bundle_id).where(hq_bundle.c.bundle_id == bundle_id)
-    ).first()
-    return found is not None
+    return conn.execute(_APPLIED, {"bundle": bundle_id}).first() is not None
 
 
 def _replay_reply(
     hq: Hq, result: Ingested, header: dict[str, Any], cursor: int, last: int | None
 ) -> Ingested:
     with hq.engine.connect() as conn:
-        device = _device_row(conn, result.device_id)
+        device = device_row(conn, result.device_id)
         assert device is not None
         if device["revoked_at"]:
             raise DeviceRevoked()
@@ -785,35 +985,32 @@ def _replay_reply(
 
 
 def _seq_collision(
-    conn: Connection, device_id: str, incoming: list[tuple[dict[str, Any], str]]
+    held: list[tuple[int, str]], incoming: list[tuple[dict[str, Any], bytes]]
 ) -> bool:
     """Whether HQ holds other changes under this device's sequence numbers: the device
     was restored from a backup (or copied) and has lost changes HQ must send back."""
-    seqs = [c["q"] for c, _ in incoming if "q" in c]
-    if not seqs:
-        return False
-    held = conn.execute(
-        select(hq_change.c.origin_seq, hq_change.c.change_id).where(
-            hq_change.c.origin == device_id,
-            hq_change.c.origin_seq >= min(seqs),
-            hq_change.c.origin_seq <= max(seqs),
-        )
-    ).fetchall()
     if not held:
         return False
     by_seq = {c["q"]: c["i"] for c, _ in incoming if "q" in c}
     return any(seq in by_seq and by_seq[seq] != change_id for seq, change_id in held)
 
 
-def _rekeys(store: Store, device_id: str) -> list[dict[str, Any]]:
-    """The device's rows HQ mapped onto its own, each with HQ's row and field stamps."""
+def _rekeys(
+    store: Store, device_id: str, aliases: dict[tuple[str, str], str] | None = None
+) -> list[dict[str, Any]]:
+    """The device's rows HQ mapped onto its own, each with HQ's row and field stamps
+    (``aliases``, when the caller has them: (table, device's id) -> HQ's id)."""
     out = []
-    aliases = store.conn.execute(
-        select(hq_alias.c.tbl, hq_alias.c.row_id, hq_alias.c.target_id).where(
-            hq_alias.c.device_id == device_id
-        )
-    ).fetchall()
-    for t, old, new in aliases:
+    if aliases is None:
+        aliases = {
+            (r[0], r[1]): r[2]
+            for r in store.conn.execute(
+                select(hq_alias.c.tbl, hq_alias.c.row_id, hq_alias.c.target_id).where(
+                    hq_alias.c.device_id == device_id
+                )
+            )
+        }
+    for (t, old), new in aliases.items():
         row = store.load_rows(t, [new]).get(new)
         if row is None:
             continue
@@ -821,6 +1018,122 @@ def _rekeys(store: Store, device_id: str) -> list[dict[str, Any]]:
         fields = {k: v for k, v in row.items() if k != "id"}
         out.append({"t": t, "from": old, "to": new, "f": fields, "c": stamps})
     return out
+
+
+def _reply_lines(
+    conn: Connection, device: dict[str, Any], cursor: int, snapshot: bool
+) -> tuple[int, list[str]]:
+    """The last server sequence number, and the device's stronghold's changes after its
+    cursor up to it (all of them for a snapshot, its own included) as reply lines.
+
+    One statement: the number and the rows come from the same snapshot, and numbers are
+    committed in order, so every change up to it is there.
+    """
+    own = "" if snapshot else "AND c.origin != :d "
+    rows = conn.execute(
+        text(
+            "WITH m AS (SELECT value FROM hq_counter WHERE name = 'server_seq') "
+            "SELECT m.value, c.server_seq, c.stronghold_code, c.origin, c.payload "
+            "FROM m LEFT JOIN hq_change c ON (c.stronghold_code = :s OR c.stronghold_code "
+            f"IS NULL) AND c.server_seq > :start AND c.server_seq <= m.value {own}"
+            "ORDER BY c.server_seq"
+        ),
+        {
+            "s": device["stronghold_code"],
+            "start": 0 if snapshot else cursor,
+            "d": device["device_id"],
+        },
+    ).fetchall()
+    max_seq = rows[0][0]
+    return max_seq, [
+        f'{{"n":{seq},"s":{changes.dumps(s)},"d":{changes.dumps(origin)},{payload[1:]}'
+        for _m, seq, s, origin, payload in rows
+        if seq is not None
+    ]
+
+
+# A sync applied: the device's row records it and takes the reply's number (_reply_counters).
+_DEVICE_SYNCED = (
+    update(hq_device)
+    .where(hq_device.c.device_id == bindparam("device"))
+    .values(
+        last_bundle_seq=bindparam("seq"),
+        confirmed_cursor=bindparam("cursor"),
+        max_seq_seen=bindparam("max_seq_seen"),
+        last_sync_at=bindparam("at"),
+        last_transport=bindparam("transport"),
+        app_version=bindparam("app"),
+        schema_rev=bindparam("schema"),
+        lang=bindparam("lang"),
+        reply_seq=case(
+            (
+                hq_device.c.reply_seq + 1 > bindparam("now", type_=BigInteger),
+                hq_device.c.reply_seq + 1,
+            ),
+            else_=bindparam("now", type_=BigInteger),
+        ),
+        sent_cursor=case(
+            (
+                hq_device.c.sent_cursor > bindparam("max_seq", type_=BigInteger),
+                hq_device.c.sent_cursor,
+            ),
+            else_=bindparam("max_seq", type_=BigInteger),
+        ),
+    )
+    .returning(hq_device.c.reply_seq)
+)
+
+
+def _reply_counters(now: int, max_seq: int) -> dict[str, Any]:
+    """The reply's number (after the last one, and time-based so that a restored HQ still
+    counts up) and how far this device has been sent, as one UPDATE's values."""
+    return {
+        "reply_seq": case((hq_device.c.reply_seq + 1 > now, hq_device.c.reply_seq + 1), else_=now),
+        "sent_cursor": case(
+            (hq_device.c.sent_cursor > max_seq, hq_device.c.sent_cursor), else_=max_seq
+        ),
+    }
+
+
+def _seal_reply(
+    hq: Hq,
+    device: dict[str, Any],
+    lines: list[str],
+    *,
+    reply_seq: int,
+    max_seq: int,
+    in_reply_to: str,
+    acked_upto: int | None,
+    rejected: list[dict[str, Any]],
+    restores: list[dict[str, Any]],
+    rekeys: list[dict[str, Any]],
+    snapshot: bool,
+    number: Any,
+) -> bytes:
+    header = {
+        "kind": "reply",
+        "from": hq.hq_id,
+        "bundle": bundle.new_bundle_id(),
+        "seq": reply_seq,
+        "device": device["device_id"],
+        "stronghold": device["stronghold_code"],
+        "in_reply_to": in_reply_to,
+        "protocol": bundle.PROTOCOL,
+        "schema": versions.head(),
+        "app": __version__,
+        "cursor": max_seq,
+        "acked_upto": acked_upto,
+        "rejected": rejected,
+        "restores": restores,
+        "rekeys": rekeys,
+        "snapshot": snapshot,
+        "enrolled": True,
+        "created_at": now_text(),
+    }
+    if number is not None:
+        header["device_number"] = int(number)
+    sign_pub = unb64(device["sign_pub"])
+    return bundle.write(header, lines, hq.keys, unb64(device["box_pub"]), key_id(sign_pub))
 
 
 def build_reply(
@@ -835,72 +1148,38 @@ def build_reply(
     snapshot: bool,
 ) -> tuple[bytes, int]:
     """Seal everything for the device's stronghold after its cursor (all of it for a
-    snapshot), with acknowledgements and rejections, to the device's key."""
+    snapshot), with acknowledgements and rejections, to the device's key.
+
+    A bundle's first reply is put together in the transaction that applies it
+    (``_ingest_changes``); this builds it again, for a bundle seen before."""
     with hq.engine.connect() as conn:
-        device = _device_row(conn, device_id)
+        device = device_row(conn, device_id)
         assert device is not None
-        stronghold = device["stronghold_code"]
-        max_seq = Store(conn).max_seq()
-        start = 0 if snapshot else cursor
-        cond = and_(
-            or_(hq_change.c.stronghold_code == stronghold, hq_change.c.stronghold_code.is_(None)),
-            hq_change.c.server_seq > start,
-            hq_change.c.server_seq <= max_seq,
-        )
-        if not snapshot:
-            cond = and_(cond, hq_change.c.origin != device_id)
-        rows = conn.execute(
-            select(
-                hq_change.c.server_seq,
-                hq_change.c.stronghold_code,
-                hq_change.c.origin,
-                hq_change.c.payload,
-            )
-            .where(cond)
-            .order_by(hq_change.c.server_seq)
-        ).fetchall()
+        max_seq, lines = _reply_lines(conn, device, cursor, snapshot)
         rekeys = _rekeys(Store(conn), device_id)
-    lines = [
-        f'{{"n":{seq},"s":{changes.dumps(s)},"d":{changes.dumps(origin)},{payload[1:]}'
-        for seq, s, origin, payload in rows
-    ]
+        number = conn.execute(
+            select(hq_meta.c.value).where(hq_meta.c.key == f"device_number:{device_id}")
+        ).scalar()
     now = hlc.now_ms()
     with hq.write_engine.begin() as conn:
-        # One statement: the reply's number (after the last one, and time-based so that a
-        # restored HQ still counts up) and how far this device has been sent.
         reply_seq = conn.execute(
             update(hq_device)
             .where(hq_device.c.device_id == device_id)
-            .values(
-                reply_seq=case(
-                    (hq_device.c.reply_seq + 1 > now, hq_device.c.reply_seq + 1), else_=now
-                ),
-                sent_cursor=case(
-                    (hq_device.c.sent_cursor > max_seq, hq_device.c.sent_cursor), else_=max_seq
-                ),
-            )
+            .values(**_reply_counters(now, max_seq))
             .returning(hq_device.c.reply_seq)
         ).scalar_one()
-    header = {
-        "kind": "reply",
-        "from": hq.hq_id,
-        "bundle": bundle.new_bundle_id(),
-        "seq": reply_seq,
-        "device": device_id,
-        "stronghold": stronghold,
-        "in_reply_to": in_reply_to,
-        "protocol": bundle.PROTOCOL,
-        "schema": versions.head(),
-        "app": __version__,
-        "cursor": max_seq,
-        "acked_upto": acked_upto,
-        "rejected": rejected,
-        "restores": restores,
-        "rekeys": rekeys,
-        "snapshot": snapshot,
-        "enrolled": True,
-        "created_at": now_text(),
-    }
-    sign_pub = unb64(device["sign_pub"])
-    data = bundle.write(header, lines, hq.keys, unb64(device["box_pub"]), key_id(sign_pub))
+    data = _seal_reply(
+        hq,
+        device,
+        lines,
+        reply_seq=reply_seq,
+        max_seq=max_seq,
+        in_reply_to=in_reply_to,
+        acked_upto=acked_upto,
+        rejected=rejected,
+        restores=restores,
+        rekeys=rekeys,
+        snapshot=snapshot,
+        number=number,
+    )
     return data, len(lines)

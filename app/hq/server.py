@@ -26,12 +26,12 @@ from contextlib import asynccontextmanager
 from pathlib import Path
 from typing import Any
 
+import anyio
+import anyio.to_thread
 from fastapi import FastAPI, Header, Request
 from fastapi.responses import JSONResponse, Response
 from pydantic import BaseModel, Field
-from sqlalchemy import delete, select
-from sqlalchemy.exc import IntegrityError
-from starlette.concurrency import run_in_threadpool
+from sqlalchemy import delete, select, text
 
 from app import __version__
 from app.errors import TayanchError
@@ -59,6 +59,7 @@ from app.sync.errors import (
 log = logging.getLogger(__name__)
 
 DEFAULT_MAX_BODY = 256 * 1024 * 1024
+DEFAULT_SYNC_THREADS = 4
 CLOCK_WINDOW_S = 24 * 3600
 BINARY = {"application/octet-stream": {"schema": {"type": "string", "format": "binary"}}}
 
@@ -199,9 +200,14 @@ def create_app(
     db_url: str | None = None,
     max_body: int = DEFAULT_MAX_BODY,
     hq: admin.Hq | None = None,
+    sync_threads: int = DEFAULT_SYNC_THREADS,
 ) -> FastAPI:
     """The service for the HQ in ``data_dir`` (or an already open ``hq``)."""
     state: dict[str, Any] = {"hq": hq}
+    # How many syncs this process works on at once; the others wait their turn in the
+    # event loop (cheap), not in threads that would fight over the interpreter lock and
+    # the database while the counter's lock is held.
+    sync_limiter = anyio.CapacityLimiter(max(1, sync_threads))
 
     @asynccontextmanager
     async def lifespan(_app: FastAPI) -> AsyncIterator[None]:
@@ -298,8 +304,9 @@ def create_app(
                 if len(body) > max_body:
                     raise TooLarge(size=max_body // (1024 * 1024))
             data = bytes(body)
-            await run_in_threadpool(_authenticate, the_hq(), x_tayanch_auth, data)
-            result = await run_in_threadpool(ingest.ingest, the_hq(), data, transport="net")
+            result = await anyio.to_thread.run_sync(
+                _authenticated_sync, the_hq(), x_tayanch_auth, data, limiter=sync_limiter
+            )
         except TayanchError as err:
             return refusal(err, lang)
         return Response(
@@ -313,8 +320,14 @@ def create_app(
     return app
 
 
-def _authenticate(hq: admin.Hq, header: str, body: bytes) -> str:
-    """Check the signed request header; return the device id. Raises a refusal."""
+def _authenticated_sync(hq: admin.Hq, header: str, body: bytes) -> ingest.Ingested:
+    device = _authenticate(hq, header, body)
+    return ingest.ingest(hq, body, transport="net", device=device)
+
+
+def _authenticate(hq: admin.Hq, header: str, body: bytes) -> dict[str, Any] | None:
+    """Check the signed request header; return the device's row (None for a device
+    enrolling with this bundle). Raises a refusal."""
     auth = parse_auth(header)
     device, ts, nonce, sig = (auth.get(k) for k in ("device", "ts", "nonce", "sig"))
     if not device or not nonce or not sig or not ts or not ts.isdigit() or len(nonce) > 64:
@@ -323,15 +336,11 @@ def _authenticate(hq: admin.Hq, header: str, body: bytes) -> str:
     if clear["from"] != device:
         raise BadSignature()
     with hq.engine.connect() as conn:
-        row = conn.execute(
-            select(hq_device.c.sign_pub, hq_device.c.revoked_at).where(
-                hq_device.c.device_id == device
-            )
-        ).first()
+        row = ingest.device_row(conn, device)
     if row is not None:
-        if row[1]:
+        if row["revoked_at"]:
             raise DeviceRevoked()
-        key_text = row[0]
+        key_text = row["sign_pub"]
     elif isinstance(clear.get("enrol_pub"), str):
         key_text = clear["enrol_pub"]  # first contact: the bundle carries the enrolment
     else:
@@ -346,14 +355,25 @@ def _authenticate(hq: admin.Hq, header: str, body: bytes) -> str:
     now = int(time.time())
     if abs(now - int(ts)) > CLOCK_WINDOW_S:
         raise ClockWrong()
-    try:
-        with hq.write_engine.begin() as conn:
-            conn.execute(hq_nonce.insert().values(nonce=nonce, device_id=device, at=now))
-            if int.from_bytes(os.urandom(1), "big") < 4:  # now and then, forget old nonces
-                conn.execute(delete(hq_nonce).where(hq_nonce.c.at < now - 2 * CLOCK_WINDOW_S))
-    except IntegrityError:
-        raise RequestReplayed() from None
-    return device
+    # PostgreSQL: one statement committed by itself (no transaction to begin and end);
+    # SQLite: a short write transaction (its writers take turns anyway).
+    if hq.engine.dialect.name == "postgresql":
+        nonces = hq.engine.connect().execution_options(isolation_level="AUTOCOMMIT")
+    else:
+        nonces = hq.write_engine.begin()
+    with nonces as conn:
+        taken = conn.execute(_TAKE_NONCE, {"n": nonce, "d": device, "at": now}).first()
+        if taken is None:
+            raise RequestReplayed()
+        if int.from_bytes(os.urandom(1), "big") < 4:  # now and then, forget old nonces
+            conn.execute(delete(hq_nonce).where(hq_nonce.c.at < now - 2 * CLOCK_WINDOW_S))
+    return row
+
+
+_TAKE_NONCE = text(
+    "INSERT INTO hq_nonce (nonce, device_id, at) VALUES (:n, :d, :at) "
+    "ON CONFLICT DO NOTHING RETURNING nonce"
+)
 
 
 def app_from_env() -> FastAPI:
@@ -362,4 +382,5 @@ def app_from_env() -> FastAPI:
         os.environ.get("TAYANCH_HQ_DIR", "."),
         db_url=os.environ.get("TAYANCH_HQ_DB") or None,
         max_body=int(os.environ.get("TAYANCH_HQ_MAX_BODY", DEFAULT_MAX_BODY)),
+        sync_threads=int(os.environ.get("TAYANCH_HQ_SYNC_THREADS", DEFAULT_SYNC_THREADS)),
     )

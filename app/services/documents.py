@@ -6,6 +6,15 @@ JSON with its SHA-256, the language, the issuer and the time. Printing it again 
 the stored snapshot, so later edits of the records never change an issued document; a
 correction is a new document that names the one it corrects. `tayanch verify` recomputes
 the hashes.
+
+Numbers are unique per stronghold and year although the stronghold's computers issue them
+apart, offline for days: each computer counts in its own block. HQ numbers the computers
+of a stronghold 1, 2, ... (app/hq/ingest.py ``device_number``, kept by the device in
+local_state), and computer k issues ``TP-0101/2026-K2-00001``, ``-K2-00002``, ... (here
+k = 2), stored as seq = k * SEQ_BLOCK + n, so the (stronghold, year, seq) HQ checks never
+meet another computer's. A register HQ has not numbered yet (never synced, or working
+alone) issues ``TP-0101/2026-00001`` in block 0, as every register did before; numbers
+already issued are never rewritten.
 """
 
 from __future__ import annotations
@@ -28,6 +37,7 @@ from app.domain import (
     Household,
     HouseholdVisit,
     IssuedDocument,
+    LocalState,
     OffenceCase,
     OffenceParticipant,
     OrderExtension,
@@ -66,6 +76,14 @@ MEASURE_KIND = {"talk-record": "talk", "warning": "warning"}
 class WrongRecordKindError(TayanchError):
     code = "wrong_record"
     template = N_("Record {id} is not a {expected}: a {kind} is printed from a {expected}.")
+
+
+class NumbersExhaustedError(TayanchError):
+    code = "numbers_exhausted"
+    template = N_(
+        "This computer has used every document number of this year. Issue the "
+        "document on another computer of the stronghold."
+    )
 
 
 class BadMonthError(TayanchError):
@@ -285,12 +303,40 @@ def build_snapshot(s: Session, reg: Register, kind: str, record_id: uuid.UUID | 
 # --- issuing and printing -----------------------------------------------------------------
 
 
+# Each computer's block of seq values (see the module doc): n runs 1 to 99,999 a year.
+SEQ_BLOCK = 100_000
+
+
+def device_number(session: Session) -> int:
+    """The number HQ gave this computer among its stronghold's; 0 until it has one."""
+    from app.sync.device import DEVICE_NUMBER_KEY
+
+    row = session.get(LocalState, DEVICE_NUMBER_KEY)
+    try:
+        number = int(row.value) if row is not None else 0
+    except ValueError:
+        return 0
+    # seq must fit a 32-bit column at HQ (PostgreSQL): far more computers than any has.
+    return number if 0 < number < 2**31 // SEQ_BLOCK else 0
+
+
 def _next_number(uow: UnitOfWork, year: int) -> tuple[int, str]:
-    seq = uow.session.exec(select(func.max(IssuedDocument.seq)).where(
-        IssuedDocument.stronghold_code == uow.reg.stronghold_code,
-        IssuedDocument.year == year)).one() or 0
+    device = device_number(uow.session)
+    low = device * SEQ_BLOCK
+    last = uow.session.exec(
+        select(func.max(IssuedDocument.seq)).where(
+            IssuedDocument.stronghold_code == uow.reg.stronghold_code,
+            IssuedDocument.year == year,
+            IssuedDocument.seq >= low,
+            IssuedDocument.seq < low + SEQ_BLOCK,
+        )
+    ).one()
+    n = (last - low if last is not None else 0) + 1
+    if n >= SEQ_BLOCK:
+        raise NumbersExhaustedError()
     prefix = uow.reg.stronghold_code or reference.get_setting(uow.session, "document_prefix")
-    return seq + 1, f"{prefix}/{year}-{seq + 1:05d}"
+    block = f"K{device}-" if device else ""
+    return low + n, f"{prefix}/{year}-{block}{n:05d}"
 
 
 def _parse_id(record_id: uuid.UUID | str) -> uuid.UUID:

@@ -10,10 +10,11 @@ conflict for a person to review.
 
 from __future__ import annotations
 
-import json
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 from typing import Any
+
+import orjson
 
 from app.sync.catalog import LOCAL_COLUMNS
 
@@ -86,12 +87,23 @@ def merge_fields(
 
 def fold_clocks(entries: Iterable[tuple[str, str, str | None]]) -> dict[str, str]:
     """A row's per-field stamps from its log entries (stamp, fields JSON, clocks JSON)."""
+    return fold_parsed(
+        (stamp, orjson.loads(fields_json), orjson.loads(clocks_json) if clocks_json else None)
+        for stamp, fields_json, clocks_json in entries
+    )
+
+
+def fold_parsed(entries: Iterable[tuple[str, Iterable[str], dict[str, str] | None]]) -> dict:
+    """The same from parsed entries: (stamp, field names, per-field stamps or None)."""
     clocks: dict[str, str] = {}
-    for stamp, fields_json, clocks_json in entries:
-        names = json.loads(fields_json)
-        per_field = json.loads(clocks_json) if clocks_json else {}
-        for name in names:
-            s = per_field.get(name, stamp)
-            if s > clocks.get(name, ""):
-                clocks[name] = s
+    for stamp, names, per_field in entries:
+        if per_field:
+            for name in names:
+                s = per_field.get(name, stamp)
+                if s > clocks.get(name, ""):
+                    clocks[name] = s
+        else:
+            for name in names:
+                if stamp > clocks.get(name, ""):
+                    clocks[name] = stamp
     return clocks
