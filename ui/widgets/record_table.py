@@ -120,6 +120,9 @@ class RecordTable(QTableView):
         header.setStretchLastSection(stretch_last)
         header.setSectionResizeMode(QHeaderView.ResizeMode.Interactive)
         header.setHighlightSections(False)
+        # Wide enough for every title from the start (an empty table would clip the longer
+        # Uzbek and Russian ones); filled tables size to their rows, saved widths win.
+        self.resizeColumnsToContents()
 
     def current_record(self) -> Any | None:
         index = self.currentIndex()
