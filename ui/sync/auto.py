@@ -126,11 +126,7 @@ class AutoSync(QObject):
 
     def _succeeded(self, report: Any) -> None:
         self._running = False
-        event = self.schedule.outcome(report)
-        self.last_ok_at = event.at
-        self.message = event.message
-        self._arm(event.next_attempt_in)
-        self._set_state("ok")
+        self._synced(report)
         if report.received or report.acknowledged or report.sent:
             self.ctx.hub.changed.emit("sync")  # screens show what came; counts follow
 
@@ -166,13 +162,14 @@ class AutoSync(QObject):
             self._set_state("retry")
         self.ctx.hub.changed.emit("sync_attempt")  # the Sync screen shows the last error
 
-    def after_manual(self, result: Any) -> None:
-        """The Sync screen's "Sync now" or stick trip ended: a success counts as ours."""
-        from app.sync.service import SyncReport
+    def after_manual(self, report: Any) -> None:
+        """The Sync screen's "Sync now" succeeded: it counts as ours."""
+        if not self._running:
+            self._synced(report)
 
-        if not isinstance(result, SyncReport) or self._running:
-            return
-        event = self.schedule.outcome(result)
+    def _synced(self, report: Any) -> None:
+        """A sync went through: the next one after the interval (unless switched off)."""
+        event = self.schedule.outcome(report)
         self.last_ok_at = event.at
         self.message = event.message
         if self.allowed() and self.schedule.interval > 0:
