@@ -13,7 +13,7 @@ import os
 import re
 import tempfile
 import uuid
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
@@ -92,6 +92,7 @@ class Hq:
     keys: KeyPair
     name: str
     url: str
+    checkpointer: db.Checkpointer | None = field(default=None, init=False, repr=False)
 
     @property
     def hq_id(self) -> str:
@@ -105,10 +106,22 @@ class Hq:
     def write_engine(self) -> Engine:
         return db.writer(self.engine)
 
+    def __post_init__(self) -> None:
+        # SQLite: its write-ahead log is copied into the file beside the syncs.
+        self.checkpointer = db.Checkpointer(self.engine) if db.is_sqlite(self.engine) else None
+
+    def wrote(self) -> None:
+        """A sync wrote: have its pages copied into SQLite's file soon (not in its commit)."""
+        if self.checkpointer is not None:
+            self.checkpointer.soon()
+
     def public_key(self) -> HqPublicKey:
         return HqPublicKey(self.hq_id, self.keys.sign_pub, self.keys.box_pub, self.name)
 
     def close(self) -> None:
+        if self.checkpointer is not None:
+            self.checkpointer.close()
+            self.checkpointer = None
         self.engine.dispose()
 
     def __enter__(self) -> Hq:

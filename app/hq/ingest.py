@@ -924,6 +924,7 @@ def _ingest_changes(
             store.log_changes(outcome.log_rows)
     if done:
         return _replay_reply(hq, result, header, cursor, last)
+    hq.wrote()
     result.accepted = outcome.accepted
     result.rejected = len(outcome.rejected)
     result.skipped = outcome.skipped

@@ -6,9 +6,12 @@ agrees with both."""
 
 from __future__ import annotations
 
+import time
 import uuid
 
-from app.hq import ingest
+import pytest
+
+from app.hq import admin, ingest
 from app.hq.store import Store, _constant_columns, _pg_array
 from app.sync import device
 from tests.sync.world import rows_of
@@ -160,3 +163,32 @@ def test_lookups_by_id_find_rows_on_either_database(world):
         assert set(store.load_rows("stronghold", wire)) == wire
         assert store.existing_ids("stronghold", [*wire, uuid.uuid4().hex]) == wire
     assert a1.stronghold_code
+
+
+@pytest.mark.parametrize("backend", ["sqlite"])
+def test_sqlite_log_reaches_the_file_beside_the_syncs_and_is_emptied_at_close(world):
+    """HQ on SQLite copies its write-ahead log into the database file on a thread of its
+    own (a commit never waits for the copy): soon after a sync, and all of it at close."""
+    a1 = world["a1"]
+    n = 1_200
+    with a1.write_engine.begin() as conn:
+        marks = ", ".join("?" * len(COLUMNS))
+        conn.exec_driver_sql(
+            f"INSERT INTO person ({', '.join(COLUMNS)}) VALUES ({marks})",
+            _persons(a1.stronghold_code, n),
+        )
+    hq_file = world.hq.data_dir / "hq.db"
+    wal = hq_file.with_name("hq.db-wal")
+    before = hq_file.stat().st_size
+    world.usb("a1")
+    deadline = time.monotonic() + 15
+    while hq_file.stat().st_size < before + 200_000:  # 1,200 persons and their log
+        assert time.monotonic() < deadline, "the log was not copied into the file"
+        time.sleep(0.05)
+    world.hq.close()
+    assert not wal.exists() or wal.stat().st_size == 0
+    with admin.open_hq(world.hq.data_dir) as hq, hq.engine.connect() as conn:
+        count = conn.exec_driver_sql(
+            "SELECT count(*) FROM person WHERE surname LIKE 'Ommaviy%'"
+        ).scalar()
+    assert count == n
