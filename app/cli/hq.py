@@ -67,6 +67,12 @@ def add_commands(subparsers: argparse._SubParsersAction) -> None:
     serve.add_argument("--ssl-keyfile", help=_("TLS private key (PEM)"))
     serve.add_argument("--workers", type=int, default=1)
     serve.add_argument("--max-body-mb", type=int, default=256)
+    serve.add_argument(
+        "--sync-threads",
+        type=int,
+        default=4,
+        help=_("syncs each worker applies at once; the others wait their turn (default 4)"),
+    )
     serve.set_defaults(handler=cmd_serve)
 
     dev = sub.add_parser("devices", help=_("strongholds' devices and their last sync"))
@@ -204,6 +210,7 @@ def cmd_serve(args: argparse.Namespace) -> int:
         ssl = {"ssl_certfile": args.ssl_certfile, "ssl_keyfile": args.ssl_keyfile}
     os.environ["TAYANCH_HQ_DIR"] = str(folder)
     os.environ["TAYANCH_HQ_MAX_BODY"] = str(args.max_body_mb * 1024 * 1024)
+    os.environ["TAYANCH_HQ_SYNC_THREADS"] = str(max(1, args.sync_threads))
     if getattr(args, "db", None):
         os.environ["TAYANCH_HQ_DB"] = args.db
     uvicorn.run(

@@ -219,6 +219,8 @@ def test_hq_serve_runs_uvicorn(tmp_path):
             "serve",
             "--port",
             str(port),
+            "--sync-threads",
+            "2",
         ],
         stdout=subprocess.DEVNULL,
         stderr=subprocess.PIPE,
