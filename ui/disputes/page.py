@@ -7,8 +7,9 @@ from datetime import UTC, datetime
 from typing import Any
 
 from PySide6.QtCore import QByteArray, Qt
-from PySide6.QtWidgets import QHBoxLayout, QLabel, QSplitter, QVBoxLayout, QWidget
+from PySide6.QtWidgets import QHBoxLayout, QLabel, QSplitter, QWidget
 
+from app.db.register import Register
 from app.domain.enums import (
     DisputeMeasureKind,
     DisputeNature,
@@ -25,7 +26,6 @@ from ui import actions, ops, style
 from ui.format import fmt_date, fmt_datetime, label
 from ui.widgets.common import (
     Context,
-    EmptyState,
     ListOrEmpty,
     Page,
     button,
@@ -34,6 +34,7 @@ from ui.widgets.common import (
     title_label,
 )
 from ui.widgets.form import ChoiceBox, enum_choices
+from ui.widgets.list_page import DetailView
 from ui.widgets.paged_model import Column
 from ui.widgets.record_table import RecordTable, RecordTableModel
 
@@ -43,21 +44,12 @@ def unexamined_late(d: Any) -> bool:
         datetime.now(UTC) - d.reported_at > EXAMINE_WITHIN
 
 
-class DisputeView(QWidget):
+class DisputeView(DetailView):
     def __init__(self, ctx: Context, parent: QWidget | None = None) -> None:
-        super().__init__(parent)
-        self.ctx = ctx
-        self.detail: DisputeDetail | None = None
-        self._requested: uuid.UUID | None = None
-        outer = QVBoxLayout(self)
-        outer.setContentsMargins(6, 0, 0, 0)
-        self.empty = EmptyState(_("Choose a report in the list, or press Ctrl+N to register "
-                                  "a new one."))
-        outer.addWidget(self.empty)
-        self.body = QWidget()
-        outer.addWidget(self.body, 1)
-        lay = QVBoxLayout(self.body)
-        lay.setContentsMargins(0, 0, 0, 0)
+        super().__init__(ctx, _("Choose a report in the list, or press Ctrl+N to register "
+                                "a new one."), parent)
+        self.detail: DisputeDetail | None
+        lay = self.body_layout
         self.heading = QLabel()
         style.role(self.heading, "pageTitle")
         lay.addWidget(self.heading)
@@ -107,28 +99,11 @@ class DisputeView(QWidget):
         self.orders.setMaximumHeight(90)
         self.orders.activated.connect(self._open_order)
         lay.addWidget(self.orders)
-        self.body.hide()
 
-    def load(self, dispute_id: uuid.UUID | None) -> None:
-        self._requested = dispute_id
-        if dispute_id is None:
-            self.show_detail(None)
-            return
-        reg = self.ctx.reg
-        ops.Op(self, lambda: ui_queries.dispute_detail(reg, dispute_id)) \
-            .success(lambda d: self.show_detail(d) if self._requested == dispute_id else None) \
-            .run()
+    def fetch(self, reg: Register, dispute_id: uuid.UUID) -> DisputeDetail:
+        return ui_queries.dispute_detail(reg, dispute_id)
 
-    def reload(self) -> None:
-        if self._requested is not None:
-            self.load(self._requested)
-
-    def show_detail(self, d: DisputeDetail | None) -> None:
-        self.detail = d
-        self.empty.setVisible(d is None)
-        self.body.setVisible(d is not None)
-        if d is None:
-            return
+    def fill(self, d: DisputeDetail) -> None:
         x = d.dispute
         self.heading.setText(f"{label(DisputeNature, x.nature).capitalize()} — "
                              f"{label(DisputeStatus, x.status)}")

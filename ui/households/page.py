@@ -18,7 +18,6 @@ from PySide6.QtWidgets import (
     QProgressBar,
     QSplitter,
     QTableView,
-    QVBoxLayout,
     QWidget,
 )
 
@@ -32,7 +31,6 @@ from ui import actions, ops, style
 from ui.format import fmt_date, fmt_datetime, label, yes_no
 from ui.widgets.common import (
     Context,
-    EmptyState,
     ListOrEmpty,
     Page,
     button,
@@ -41,6 +39,7 @@ from ui.widgets.common import (
     title_label,
 )
 from ui.widgets.form import ChoiceBox
+from ui.widgets.list_page import DetailView, resize_columns
 from ui.widgets.paged_model import Column, Fetch, PagedTableModel
 from ui.widgets.record_table import RecordTable, RecordTableModel
 
@@ -79,23 +78,14 @@ class HouseholdTableModel(PagedTableModel):
                                          descending=fetch.descending)
 
 
-class HouseholdView(QWidget):
+class HouseholdView(DetailView):
     """One household: address, members, visits; the actions that change them."""
 
     def __init__(self, ctx: Context, parent: QWidget | None = None) -> None:
-        super().__init__(parent)
-        self.ctx = ctx
-        self.detail: HouseholdDetail | None = None
-        self._requested: uuid.UUID | None = None
-        outer = QVBoxLayout(self)
-        outer.setContentsMargins(6, 0, 0, 0)
-        self.empty = EmptyState(_("Choose a household in the list, or press Ctrl+N to add "
-                                  "one."))
-        outer.addWidget(self.empty)
-        self.body = QWidget()
-        outer.addWidget(self.body, 1)
-        lay = QVBoxLayout(self.body)
-        lay.setContentsMargins(0, 0, 0, 0)
+        super().__init__(ctx, _("Choose a household in the list, or press Ctrl+N to add "
+                                "one."), parent)
+        self.detail: HouseholdDetail | None
+        lay = self.body_layout
         self.address = QLabel()
         style.role(self.address, "pageTitle")
         lay.addWidget(self.address)
@@ -134,37 +124,15 @@ class HouseholdView(QWidget):
             Column("findings", N_("Findings"), lambda v: v.visit.findings),
         ], self, row_id=lambda v: v.visit.id, sort_value={"at": lambda v: v.visit.visited_at}))
         self.visits.setObjectName("householdVisits")
-        for i, w in enumerate((120, 110, 130, 160)):
-            self.visits.horizontalHeader().resizeSection(i, w)
+        resize_columns(self.visits, (120, 110, 130, 160))
         self.visits_list = ListOrEmpty(self.visits, _("No visits yet. Press Ctrl+R to record "
                                                       "the first one."))
         lay.addWidget(self.visits_list, 3)
-        self.body.hide()
 
-    def load(self, household_id: uuid.UUID | None) -> None:
-        self._requested = household_id
-        if household_id is None:
-            self.show_detail(None)
-            return
-        reg = self.ctx.reg
+    def fetch(self, reg: Register, household_id: uuid.UUID) -> HouseholdDetail:
+        return ui_queries.household_detail(reg, household_id)
 
-        def done(detail: HouseholdDetail) -> None:
-            if self._requested == household_id:
-                self.show_detail(detail)
-
-        ops.Op(self, lambda: ui_queries.household_detail(reg, household_id)) \
-            .success(done).run()
-
-    def reload(self) -> None:
-        if self._requested is not None:
-            self.load(self._requested)
-
-    def show_detail(self, d: HouseholdDetail | None) -> None:
-        self.detail = d
-        self.empty.setVisible(d is None)
-        self.body.setVisible(d is not None)
-        if d is None:
-            return
+    def fill(self, d: HouseholdDetail) -> None:
         h = d.household
         self.address.setText(", ".join(x for x in (h.street, h.house, h.flat) if x))
         facts = [h.makhalla, _("head: {name}").format(name=d.head_name) if d.head_name else "",

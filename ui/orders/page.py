@@ -6,8 +6,9 @@ import uuid
 from typing import Any
 
 from PySide6.QtCore import QByteArray, Qt
-from PySide6.QtWidgets import QHBoxLayout, QLabel, QSplitter, QVBoxLayout, QWidget
+from PySide6.QtWidgets import QHBoxLayout, QLabel, QSplitter, QWidget
 
+from app.db.register import Register
 from app.domain.enums import OrderStatus, Prohibition
 from app.i18n import N_, _, ngettext
 from app.services import ui_queries
@@ -17,7 +18,6 @@ from ui import actions, ops, seams, style
 from ui.format import fmt_date, fmt_datetime, label, labels
 from ui.widgets.common import (
     Context,
-    EmptyState,
     ListOrEmpty,
     Page,
     button,
@@ -26,6 +26,7 @@ from ui.widgets.common import (
     title_label,
 )
 from ui.widgets.form import ChoiceBox, enum_choices
+from ui.widgets.list_page import DetailView
 from ui.widgets.paged_model import Column
 from ui.widgets.record_table import RecordTable, RecordTableModel
 
@@ -34,21 +35,12 @@ def ending_soon(r: OrderRow) -> bool:
     return r.order.status == "active" and 0 <= r.days_left <= ORDER_WARNING_DAYS
 
 
-class OrderView(QWidget):
+class OrderView(DetailView):
     def __init__(self, ctx: Context, parent: QWidget | None = None) -> None:
-        super().__init__(parent)
-        self.ctx = ctx
-        self.detail: OrderDetail | None = None
-        self._requested: uuid.UUID | None = None
-        outer = QVBoxLayout(self)
-        outer.setContentsMargins(6, 0, 0, 0)
-        self.empty = EmptyState(_("Choose an order in the list. Orders are issued from a "
-                                  "family dispute, or with Ctrl+N."))
-        outer.addWidget(self.empty)
-        self.body = QWidget()
-        outer.addWidget(self.body, 1)
-        lay = QVBoxLayout(self.body)
-        lay.setContentsMargins(0, 0, 0, 0)
+        super().__init__(ctx, _("Choose an order in the list. Orders are issued from a "
+                                "family dispute, or with Ctrl+N."), parent)
+        self.detail: OrderDetail | None
+        lay = self.body_layout
         self.heading = QLabel()
         style.role(self.heading, "pageTitle")
         lay.addWidget(self.heading)
@@ -82,34 +74,11 @@ class OrderView(QWidget):
         ], self), sortable=False)
         self.breaches_list = ListOrEmpty(self.breaches, _("No breaches recorded."))
         lay.addWidget(self.breaches_list, 1)
-        self.body.hide()
 
-    def load(self, order_id: uuid.UUID | None, then: str | None = None) -> None:
-        self._requested = order_id
-        if order_id is None:
-            self.show_detail(None)
-            return
-        reg = self.ctx.reg
+    def fetch(self, reg: Register, order_id: uuid.UUID) -> OrderDetail:
+        return ui_queries.order_detail(reg, order_id)
 
-        def done(d: OrderDetail) -> None:
-            if self._requested != order_id:
-                return
-            self.show_detail(d)
-            if then == "extend":
-                self.extend()
-
-        ops.Op(self, lambda: ui_queries.order_detail(reg, order_id)).success(done).run()
-
-    def reload(self) -> None:
-        if self._requested is not None:
-            self.load(self._requested)
-
-    def show_detail(self, d: OrderDetail | None) -> None:
-        self.detail = d
-        self.empty.setVisible(d is None)
-        self.body.setVisible(d is not None)
-        if d is None:
-            return
+    def fill(self, d: OrderDetail) -> None:
         o = d.row.order
         self.heading.setText(_("Order {number}").format(number=o.number or "—") + " — "
                              + label(OrderStatus, o.status))
@@ -251,7 +220,7 @@ class OrdersPage(Page):
     def open_order(self, order_id: uuid.UUID, then: str | None = None) -> None:
         self._want = order_id
         if not self.table.select_id(order_id) or then:
-            self.view.load(order_id, then=then)
+            self.view.load(order_id, then=self.view.extend if then == "extend" else None)
 
     def new_item(self) -> None:
         actions.new_order(self.ctx, self, on_saved=lambda rec: self.open_order(rec.id))
