@@ -6,8 +6,7 @@ import uuid
 from datetime import UTC, datetime
 from typing import Any
 
-from PySide6.QtCore import QByteArray, Qt
-from PySide6.QtWidgets import QHBoxLayout, QLabel, QSplitter, QWidget
+from PySide6.QtWidgets import QHBoxLayout, QLabel, QWidget
 
 from app.db.register import Register
 from app.domain.enums import (
@@ -22,19 +21,10 @@ from app.i18n import N_, _, ngettext
 from app.services import ui_queries
 from app.services.today import EXAMINE_WITHIN
 from app.services.ui_queries import DisputeDetail, DisputeRow
-from ui import actions, ops, style
+from ui import actions, style
 from ui.format import fmt_date, fmt_datetime, label
-from ui.widgets.common import (
-    Context,
-    ListOrEmpty,
-    Page,
-    button,
-    muted_label,
-    section_label,
-    title_label,
-)
-from ui.widgets.form import ChoiceBox, enum_choices
-from ui.widgets.list_page import DetailView
+from ui.widgets.common import Context, ListOrEmpty, button, muted_label, section_label
+from ui.widgets.list_page import DetailView, RecordListPage
 from ui.widgets.paged_model import Column
 from ui.widgets.record_table import RecordTable, RecordTableModel
 
@@ -174,25 +164,19 @@ class DisputeView(DetailView):
                           on_saved=(lambda rec: w.open_order(rec.id)) if w else None)
 
 
-class DisputesPage(Page):
+class DisputesPage(RecordListPage):
     key = "disputes"
     nav_title = N_("Family disputes")
     tables = ("family_dispute", "dispute_party", "dispute_measure", "dispute_follow_up",
               "protection_order", "person")
+    split_sizes = (600, 540)
+    status_enum = DisputeStatus
 
     def __init__(self, ctx: Context, parent: QWidget | None = None) -> None:
         super().__init__(ctx, parent)
-        self.title = _(self.nav_title)
-        head = QHBoxLayout()
-        head.addWidget(title_label(self.title))
-        self.count_label = muted_label()
-        head.addWidget(self.count_label, 1)
-        self.status = ChoiceBox(enum_choices(DisputeStatus), empty=_("Any status"))
-        self.status.currentIndexChanged.connect(self.reload)
-        head.addWidget(self.status)
-        head.addWidget(button(_("New report"), self.new_item, tip=_("New report (Ctrl+N)")))
-        self.layout_.addLayout(head)
-        self.table = RecordTable(RecordTableModel([
+        self.add_head(self.status, button(_("New report"), self.new_item,
+                                          tip=_("New report (Ctrl+N)")))
+        table = RecordTable(RecordTableModel([
             Column("reported", N_("Reported"), lambda r: fmt_datetime(r.dispute.reported_at)),
             Column("parties", N_("Parties"), lambda r: r.party_names()),
             Column("nature", N_("Nature"), lambda r: label(DisputeNature, r.dispute.nature)),
@@ -200,53 +184,18 @@ class DisputesPage(Page):
             Column("address", N_("Address"), lambda r: r.address),
         ], self, row_id=lambda r: r.id, alert=lambda r: unexamined_late(r.dispute),
             sort_value={"reported": lambda r: r.dispute.reported_at}))
-        self.table.setObjectName("disputesTable")
-        header = self.table.horizontalHeader()
-        for i, w in enumerate((120, 260, 120, 90)):
-            header.resizeSection(i, w)
-        self.table.selectionModel().currentRowChanged.connect(self._selected)
-        self.list = ListOrEmpty(self.table, _("No family dispute reports. Press Ctrl+N to "
-                                              "register one."))
-        self.view = DisputeView(ctx)
-        self.splitter = QSplitter(Qt.Orientation.Horizontal)
-        self.splitter.addWidget(self.list)
-        self.splitter.addWidget(self.view)
-        state = ctx.settings.splitter_state("disputes")
-        if state:
-            self.splitter.restoreState(QByteArray(state))
-        else:
-            self.splitter.setSizes([600, 540])
-        self.splitter.splitterMoved.connect(lambda *_a: ctx.settings.set_splitter_state(
-            "disputes", bytes(self.splitter.saveState().data())))
-        self.layout_.addWidget(self.splitter, 1)
-        self._want: uuid.UUID | None = None
+        table.setObjectName("disputesTable")
+        self.add_table(table, (120, 260, 120, 90), DisputeView(ctx),
+                       _("No family dispute reports. Press Ctrl+N to register one."))
 
-    def reload(self, *_args: Any) -> None:
-        reg, status = self.reg, self.status.code() or None
-        ops.Op(self, lambda: ui_queries.dispute_rows(reg, status=status)) \
-            .success(self._show).run()
+    def list_rows(self, reg: Register, status: str | None) -> list[DisputeRow]:
+        return ui_queries.dispute_rows(reg, status=status)
 
-    def _show(self, rows: list[DisputeRow]) -> None:
-        self.table.source.set_rows(rows)
-        self.count_label.setText(ngettext("{n} report", "{n} reports", len(rows))
-                                 .format(n=len(rows)))
-        self.list.show_list(bool(rows))
-        if self._want is not None and self.table.select_id(self._want):
-            pass
-        elif rows and not self.table.currentIndex().isValid():
-            self.table.selectRow(0)
-        self.view.reload()
-
-    def _selected(self, *_a: Any) -> None:
-        r = self.table.current_record()
-        if r is not None and r.id != self.view._requested:
-            self._want = r.id
-            self.view.load(r.id)
+    def count_text(self, rows: list[DisputeRow]) -> str:
+        return ngettext("{n} report", "{n} reports", len(rows)).format(n=len(rows))
 
     def open_dispute(self, dispute_id: uuid.UUID) -> None:
-        self._want = dispute_id
-        if not self.table.select_id(dispute_id):
-            self.view.load(dispute_id)
+        self.show_record(dispute_id)
 
     def new_item(self) -> None:
         actions.new_dispute(self.ctx, self, on_saved=lambda rec: self.open_dispute(rec.id))

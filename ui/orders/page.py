@@ -3,10 +3,8 @@
 from __future__ import annotations
 
 import uuid
-from typing import Any
 
-from PySide6.QtCore import QByteArray, Qt
-from PySide6.QtWidgets import QHBoxLayout, QLabel, QSplitter, QWidget
+from PySide6.QtWidgets import QHBoxLayout, QLabel, QWidget
 
 from app.db.register import Register
 from app.domain.enums import OrderStatus, Prohibition
@@ -14,19 +12,10 @@ from app.i18n import N_, _, ngettext
 from app.services import ui_queries
 from app.services.today import ORDER_WARNING_DAYS
 from app.services.ui_queries import OrderDetail, OrderRow
-from ui import actions, ops, seams, style
+from ui import actions, seams, style
 from ui.format import fmt_date, fmt_datetime, label, labels
-from ui.widgets.common import (
-    Context,
-    ListOrEmpty,
-    Page,
-    button,
-    muted_label,
-    section_label,
-    title_label,
-)
-from ui.widgets.form import ChoiceBox, enum_choices
-from ui.widgets.list_page import DetailView
+from ui.widgets.common import Context, ListOrEmpty, button, section_label
+from ui.widgets.list_page import DetailView, RecordListPage
 from ui.widgets.paged_model import Column
 from ui.widgets.record_table import RecordTable, RecordTableModel
 
@@ -147,80 +136,43 @@ class OrderView(DetailView):
         actions.after_write(self.ctx, self, lambda: revoke(reg, o), ("protection_order",))
 
 
-class OrdersPage(Page):
+class OrdersPage(RecordListPage):
     key = "orders"
     nav_title = N_("Protection orders")
     tables = ("protection_order", "order_extension", "order_breach", "person")
+    status_enum = OrderStatus
+    view: OrderView
 
     def __init__(self, ctx: Context, parent: QWidget | None = None) -> None:
         super().__init__(ctx, parent)
-        self.title = _(self.nav_title)
-        head = QHBoxLayout()
-        head.addWidget(title_label(self.title))
-        self.count_label = muted_label()
-        head.addWidget(self.count_label, 1)
-        self.status = ChoiceBox(enum_choices(OrderStatus), empty=_("Any status"))
-        self.status.currentIndexChanged.connect(self.reload)
-        head.addWidget(self.status)
-        head.addWidget(button(_("Issue order"), self.new_item, tip=_("Issue order (Ctrl+N)")))
-        self.layout_.addLayout(head)
-        self.table = RecordTable(RecordTableModel([
+        self.add_head(self.status, button(_("Issue order"), self.new_item,
+                                          tip=_("Issue order (Ctrl+N)")))
+        table = RecordTable(RecordTableModel([
             Column("number", N_("Number"), lambda r: r.order.number),
             Column("protected", N_("Protected person"), lambda r: r.protected_name),
             Column("respondent", N_("Respondent"), lambda r: r.respondent_name),
             Column("until", N_("Until"), lambda r: fmt_date(r.order.end_date)),
             Column("status", N_("Status"), lambda r: label(OrderStatus, r.order.status)),
         ], self, alert=ending_soon, sort_value={"until": lambda r: r.order.end_date}))
-        self.table.setObjectName("ordersTable")
-        header = self.table.horizontalHeader()
-        for i, w in enumerate((104, 180, 180, 88)):
-            header.resizeSection(i, w)
-        self.table.selectionModel().currentRowChanged.connect(self._selected)
-        self.list = ListOrEmpty(self.table, _("No protection orders. Issue one from a family "
-                                              "dispute, or press Ctrl+N."))
-        self.view = OrderView(ctx)
-        self.splitter = QSplitter(Qt.Orientation.Horizontal)
-        self.splitter.addWidget(self.list)
-        self.splitter.addWidget(self.view)
-        state = ctx.settings.splitter_state("orders")
-        if state:
-            self.splitter.restoreState(QByteArray(state))
-        else:
-            self.splitter.setSizes([660, 500])
-        self.splitter.splitterMoved.connect(lambda *_a: ctx.settings.set_splitter_state(
-            "orders", bytes(self.splitter.saveState().data())))
-        self.layout_.addWidget(self.splitter, 1)
-        self._want: uuid.UUID | None = None
+        table.setObjectName("ordersTable")
+        self.add_table(table, (104, 180, 180, 88), OrderView(ctx),
+                       _("No protection orders. Issue one from a family dispute, or press "
+                         "Ctrl+N."))
 
-    def reload(self, *_args: Any) -> None:
-        reg, status = self.reg, self.status.code() or None
-        ops.Op(self, lambda: ui_queries.order_rows(reg, status=status)).success(self._show).run()
+    def list_rows(self, reg: Register, status: str | None) -> list[OrderRow]:
+        return ui_queries.order_rows(reg, status=status)
 
-    def _show(self, rows: list[OrderRow]) -> None:
-        self.table.source.set_rows(rows)
+    def count_text(self, rows: list[OrderRow]) -> str:
         soon = sum(1 for r in rows if ending_soon(r))
         text = ngettext("{n} order", "{n} orders", len(rows)).format(n=len(rows))
         if soon:
             text += " · " + ngettext("{n} ends within a week", "{n} end within a week",
                                      soon).format(n=soon)
-        self.count_label.setText(text)
-        self.list.show_list(bool(rows))
-        if self._want is not None and self.table.select_id(self._want):
-            pass
-        elif rows and not self.table.currentIndex().isValid():
-            self.table.selectRow(0)
-        self.view.reload()
-
-    def _selected(self, *_a: Any) -> None:
-        r = self.table.current_record()
-        if r is not None and r.id != self.view._requested:
-            self._want = r.id
-            self.view.load(r.id)
+        return text
 
     def open_order(self, order_id: uuid.UUID, then: str | None = None) -> None:
-        self._want = order_id
-        if not self.table.select_id(order_id) or then:
-            self.view.load(order_id, then=self.view.extend if then == "extend" else None)
+        """``then="extend"`` opens the extension form once the order is shown (from Today)."""
+        self.show_record(order_id, then=self.view.extend if then == "extend" else None)
 
     def new_item(self) -> None:
         actions.new_order(self.ctx, self, on_saved=lambda rec: self.open_order(rec.id))
