@@ -7,19 +7,7 @@ import uuid
 from dataclasses import dataclass
 from typing import Any
 
-from PySide6.QtCore import QByteArray, QItemSelectionModel, Qt, QTimer
-from PySide6.QtWidgets import (
-    QAbstractItemView,
-    QCheckBox,
-    QHBoxLayout,
-    QHeaderView,
-    QLabel,
-    QLineEdit,
-    QProgressBar,
-    QSplitter,
-    QTableView,
-    QWidget,
-)
+from PySide6.QtWidgets import QCheckBox, QHBoxLayout, QLabel, QProgressBar, QWidget
 
 from app.db.register import Register
 from app.domain.base import today_local
@@ -29,17 +17,9 @@ from app.services import ui_queries
 from app.services.ui_queries import HouseholdDetail, HouseholdFilter, HouseholdRow
 from ui import actions, ops, style
 from ui.format import fmt_date, fmt_datetime, label, yes_no
-from ui.widgets.common import (
-    Context,
-    ListOrEmpty,
-    Page,
-    button,
-    muted_label,
-    section_label,
-    title_label,
-)
+from ui.widgets.common import Context, ListOrEmpty, button, muted_label, section_label
 from ui.widgets.form import ChoiceBox
-from ui.widgets.list_page import DetailView, resize_columns
+from ui.widgets.list_page import DetailView, PagedListPage, resize_columns
 from ui.widgets.paged_model import Column, Fetch, PagedTableModel
 from ui.widgets.record_table import RecordTable, RecordTableModel
 
@@ -169,33 +149,21 @@ class HouseholdView(DetailView):
             self.ctx.window.open_person(m.person_id)
 
 
-class HouseholdsPage(Page):
+class HouseholdsPage(PagedListPage):
     key = "households"
     nav_title = N_("Households")
     tables = ("household", "household_member", "household_visit", "visit_person", "person")
+    view: HouseholdView
 
     def __init__(self, ctx: Context, parent: QWidget | None = None) -> None:
         super().__init__(ctx, parent)
-        self.title = _(self.nav_title)
-        head = QHBoxLayout()
-        head.addWidget(title_label(self.title))
-        self.count_label = muted_label()
-        head.addWidget(self.count_label, 1)
         self.coverage = QProgressBar()
         self.coverage.setMaximumWidth(260)
         self.coverage.setTextVisible(True)
         self.coverage_label = muted_label()
-        head.addWidget(self.coverage_label)
-        head.addWidget(self.coverage)
-        head.addWidget(button(_("New household"), self.new_item,
-                              tip=_("New household (Ctrl+N)")))
-        self.layout_.addLayout(head)
-        filters = QHBoxLayout()
-        self.search = QLineEdit()
-        self.search.setPlaceholderText(_("Street and house, or the head's surname (Ctrl+F)"))
-        self.search.setClearButtonEnabled(True)
-        self.search.textChanged.connect(lambda _t: self._timer.start())
-        filters.addWidget(self.search, 3)
+        self.add_head(self.coverage_label, self.coverage,
+                      button(_("New household"), self.new_item, tip=_("New household (Ctrl+N)")))
+        filters = self.filter_bar(_("Street and house, or the head's surname (Ctrl+F)"), 3)
         self.street = ChoiceBox([], empty=_("Every street"))
         self.street.currentIndexChanged.connect(self.apply_filter)
         filters.addWidget(self.street, 2)
@@ -208,50 +176,10 @@ class HouseholdsPage(Page):
         self.layout_.addLayout(filters)
 
         self.model = HouseholdTableModel(ctx.reg, self)
-        self.table = QTableView()
-        self.table.setObjectName("householdsTable")
-        self.table.setModel(self.model)
-        self.table.setSelectionBehavior(QAbstractItemView.SelectionBehavior.SelectRows)
-        self.table.setSelectionMode(QAbstractItemView.SelectionMode.SingleSelection)
-        self.table.setEditTriggers(QAbstractItemView.EditTrigger.NoEditTriggers)
-        self.table.setAlternatingRowColors(True)
-        self.table.setSortingEnabled(True)
-        self.table.verticalHeader().hide()
-        self.table.verticalHeader().setDefaultSectionSize(self.fontMetrics().height() + 8)
-        self.table.verticalHeader().setSectionResizeMode(QHeaderView.ResizeMode.Fixed)
-        header = self.table.horizontalHeader()
-        header.setSortIndicator(0, Qt.SortOrder.AscendingOrder)
-        header.setSectionsMovable(True)
-        for i, w in enumerate((150, 60, 210, 76, 90, 70)):
-            header.resizeSection(i, w)
-        header.setStretchLastSection(True)
-        state = ctx.settings.column_state("households")
-        if state:
-            header.restoreState(QByteArray(state))
-        for sig in (header.sectionResized, header.sectionMoved):
-            sig.connect(lambda *_a: ctx.settings.set_column_state(
-                "households", bytes(header.saveState().data())))
-        self.table.selectionModel().currentRowChanged.connect(lambda *_a: self._sel.start())
+        self.add_table("householdsTable", (150, 60, 210, 76, 90, 70))
+        self.remember_columns()
         self.table.activated.connect(lambda _i: self.view.members.setFocus())
-        self.model.loaded.connect(self._loaded)
-        self.list = ListOrEmpty(self.table, "")
-        self.view = HouseholdView(ctx)
-        self.splitter = QSplitter(Qt.Orientation.Horizontal)
-        self.splitter.addWidget(self.list)
-        self.splitter.addWidget(self.view)
-        state = ctx.settings.splitter_state("households")
-        if state:
-            self.splitter.restoreState(QByteArray(state))
-        else:
-            self.splitter.setSizes([660, 500])
-        self.splitter.splitterMoved.connect(lambda *_a: ctx.settings.set_splitter_state(
-            "households", bytes(self.splitter.saveState().data())))
-        self.layout_.addWidget(self.splitter, 1)
-        self._timer = QTimer(self, singleShot=True, interval=250)
-        self._timer.timeout.connect(self.apply_filter)
-        self._sel = QTimer(self, singleShot=True, interval=60)
-        self._sel.timeout.connect(self._show_current)
-        self._want: uuid.UUID | None = None
+        self.add_split(HouseholdView(ctx))
 
     def query(self) -> HouseholdQuery:
         since = ui_queries.quarter_start(today_local()) if self.unvisited.isChecked() else None
@@ -260,11 +188,6 @@ class HouseholdsPage(Page):
                                               conflict_only=self.conflict.isChecked(),
                                               not_visited_since=since))
 
-    def apply_filter(self, *_args: Any) -> None:
-        self._timer.stop()
-        self._want = None  # a new list: the detail follows its first row
-        self.model.set_query(self.query())
-
     def reload(self) -> None:
         reg = self.reg
 
@@ -272,20 +195,11 @@ class HouseholdsPage(Page):
             return ui_queries.streets(reg), ui_queries.quarter_coverage(reg)
 
         ops.Op(self, work).success(self._fill_side).run()
-        self.model.query = self.query()
-        self.model.reload()
-        self.view.reload()
+        super().reload()
 
     def _fill_side(self, result: tuple[list[tuple[str, int]], ui_queries.Coverage]) -> None:
         streets, cov = result
-        current = self.street.code()
-        self.street.blockSignals(True)
-        while self.street.count() > 1:
-            self.street.removeItem(1)
-        for name, n in streets:
-            self.street.addItem(f"{name} ({n})", name)
-        self.street.set_code(current)
-        self.street.blockSignals(False)
+        self.street.set_choices((name, f"{name} ({n})") for name, n in streets)
         self.coverage.setMaximum(max(cov.total, 1))
         self.coverage.setValue(cov.visited)
         self.coverage.setFormat(f"{cov.visited} / {cov.total}")
@@ -293,48 +207,17 @@ class HouseholdsPage(Page):
         self.coverage.setToolTip(_("Households visited since {date}").format(
             date=fmt_date(cov.since)))
 
-    def _loaded(self, total: int) -> None:
-        self.count_label.setText(ngettext("{n} household", "{n} households", total)
-                                 .format(n=total))
-        self.list.set_empty_text(
-            _("No household matches. Clear the filters, or press Ctrl+N to add one.")
-            if self.search.text() or self.street.code() or self.unvisited.isChecked()
-            or self.conflict.isChecked() else
-            _("No households yet. Press Ctrl+N to add the first one."))
-        self.list.show_list(total > 0)
-        if not total:
-            self.view.load(None)
-            return
-        row = self.model.row_of(self._want) if self._want else None
-        if self._want is not None and row is None:
-            return
-        self._select_row(row or 0)
+    def count_text(self, total: int) -> str:
+        return ngettext("{n} household", "{n} households", total).format(n=total)
 
-    def _select_row(self, row: int) -> None:
-        index = self.model.index(row, 0)
-        self.table.selectionModel().setCurrentIndex(
-            index, QItemSelectionModel.SelectionFlag.ClearAndSelect
-            | QItemSelectionModel.SelectionFlag.Rows)
-        self.table.scrollTo(index)
-
-    def _show_current(self) -> None:
-        index = self.table.currentIndex()
-        hid = self.model.id_at(index.row()) if index.isValid() else None
-        if hid is not None and hid != self.view._requested:
-            self._want = hid
-            self.view.load(hid)
+    def empty_text(self) -> str:
+        if self.search.text() or self.street.code() or self.unvisited.isChecked() \
+                or self.conflict.isChecked():
+            return _("No household matches. Clear the filters, or press Ctrl+N to add one.")
+        return _("No households yet. Press Ctrl+N to add the first one.")
 
     def open_household(self, household_id: uuid.UUID) -> None:
-        self._want = household_id
-        self.view.load(household_id)
-        row = self.model.row_of(household_id)
-        if row is not None:
-            self._select_row(row)
-
-    def focus_search(self) -> bool:
-        self.search.setFocus()
-        self.search.selectAll()
-        return True
+        self.show_record(household_id)
 
     def new_item(self) -> None:
         actions.new_household(self.ctx, self, on_saved=lambda rec: self.open_household(rec.id))

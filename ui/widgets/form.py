@@ -66,10 +66,23 @@ class ChoiceBox(QComboBox):
     def __init__(self, choices: Iterable[tuple[str, str]], *, empty: str | None = None,
                  parent: QWidget | None = None) -> None:
         super().__init__(parent)
+        self._fixed = 0 if empty is None else 1  # the empty choice stays through set_choices
         if empty is not None:
             self.addItem(empty, "")
         for code, text in choices:
             self.addItem(text, code)
+
+    def set_choices(self, choices: Iterable[tuple[str, str]]) -> None:
+        """New choices (fetched ones: streets, makhallas); the chosen code stays chosen if it
+        is still offered, and no change is signalled, so nothing reloads for it."""
+        current = self.code()
+        self.blockSignals(True)
+        while self.count() > self._fixed:
+            self.removeItem(self._fixed)
+        for code, text in choices:
+            self.addItem(text, code)
+        self.set_code(current)
+        self.blockSignals(False)
 
     def code(self) -> str:
         return self.currentData() or ""

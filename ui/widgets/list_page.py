@@ -1,10 +1,12 @@
 """The register lists: a title and count, filters, the table, and the chosen record beside it.
 
-Disputes and orders are one screen with their own columns, record view and actions: a list
-small by nature, held in memory and filtered by status (``RecordListPage``). The record
-beside the list follows the current row, a record opened from elsewhere stays shown even
-when the status filter leaves it out, and the splitter is remembered per user under the
-page's key.
+Disputes, orders, households and persons are one screen with their own columns, filters,
+record view and actions. What differs between them is where the rows live: a list small by
+nature is held in memory and filtered by status (``RecordListPage``); a list that can reach
+100,000 rows is paged in SQL and searched as the user types (``PagedListPage``). Either way
+the record beside the list follows the current row, a record opened from elsewhere stays
+shown even when the list's filters leave it out, and the splitter (and, for the paged lists,
+the columns) are remembered per user under the page's key.
 """
 
 from __future__ import annotations
@@ -13,9 +15,11 @@ import uuid
 from collections.abc import Callable, Sequence
 from typing import Any, Protocol
 
-from PySide6.QtCore import QByteArray, Qt
+from PySide6.QtCore import QByteArray, QItemSelectionModel, Qt, QTimer
 from PySide6.QtWidgets import (
     QHBoxLayout,
+    QHeaderView,
+    QLineEdit,
     QSplitter,
     QTableView,
     QVBoxLayout,
@@ -27,7 +31,11 @@ from app.i18n import _
 from ui import ops
 from ui.widgets.common import Context, EmptyState, ListOrEmpty, Page, muted_label, title_label
 from ui.widgets.form import ChoiceBox, enum_choices
-from ui.widgets.record_table import RecordTable
+from ui.widgets.paged_model import PagedTableModel
+from ui.widgets.record_table import RecordTable, read_only_rows
+
+SEARCH_DELAY_MS = 250  # a fast typist does not start ten searches
+DETAIL_DELAY_MS = 60  # holding an arrow key down does not load every record passed
 
 
 def resize_columns(table: QTableView, widths: Sequence[int]) -> None:
@@ -200,3 +208,121 @@ class RecordListPage(ListPage):
         self._want = record_id
         if not self.table.select_id(record_id) or then is not None:
             self.view.load(record_id, then=then)
+
+
+class PagedListPage(ListPage):
+    """A list of up to 100,000 rows, paged and filtered in SQL, with a search box.
+
+    Subclasses call ``add_head`` and ``filter_bar``, set ``self.model``, call ``add_table``,
+    ``remember_columns`` and ``add_split``, and implement ``query``, ``count_text`` and
+    ``empty_text``.
+    """
+
+    model: PagedTableModel
+
+    def __init__(self, ctx: Context, parent: QWidget | None = None) -> None:
+        super().__init__(ctx, parent)
+        self.search = QLineEdit()
+        self._search_timer = QTimer(self, singleShot=True, interval=SEARCH_DELAY_MS)
+        self._search_timer.timeout.connect(self.apply_filter)
+        self._detail_timer = QTimer(self, singleShot=True, interval=DETAIL_DELAY_MS)
+        self._detail_timer.timeout.connect(self._show_current)
+
+    def query(self) -> Any:
+        """The model's query from the filters as they are now."""
+        raise NotImplementedError
+
+    def count_text(self, total: int) -> str:
+        raise NotImplementedError
+
+    def empty_text(self) -> str:
+        """What an empty list says: a filtered one differs from an empty register."""
+        raise NotImplementedError
+
+    def filter_bar(self, placeholder: str, stretch: int) -> QHBoxLayout:
+        """A row that starts with the search box; the page adds its filters and lays it out."""
+        self.search.setPlaceholderText(placeholder)
+        self.search.setClearButtonEnabled(True)
+        self.search.textChanged.connect(lambda _t: self._search_timer.start())
+        bar = QHBoxLayout()
+        bar.addWidget(self.search, stretch)
+        return bar
+
+    def add_table(self, name: str, widths: Sequence[int]) -> QTableView:
+        """The table over ``self.model``, at its default widths; ``remember_columns`` next."""
+        table = self.table = QTableView()
+        table.setObjectName(name)
+        table.setModel(self.model)
+        read_only_rows(table)
+        table.setSortingEnabled(True)
+        table.verticalHeader().setSectionResizeMode(QHeaderView.ResizeMode.Fixed)
+        header = table.horizontalHeader()
+        header.setSortIndicator(0, Qt.SortOrder.AscendingOrder)
+        header.setSectionsMovable(True)
+        resize_columns(table, widths)
+        header.setStretchLastSection(True)
+        table.selectionModel().currentRowChanged.connect(lambda *_a: self._detail_timer.start())
+        self.model.loaded.connect(self._loaded)
+        return table
+
+    def remember_columns(self) -> None:
+        """Columns as the user left them (order, widths, hidden ones), kept as they change."""
+        header = self.table.horizontalHeader()
+        state = self.ctx.settings.column_state(self.key)
+        if state:
+            header.restoreState(QByteArray(state))
+        for sig in (header.sectionResized, header.sectionMoved):
+            sig.connect(self._save_columns)
+
+    def _save_columns(self, *_args: Any) -> None:
+        state = self.table.horizontalHeader().saveState()
+        self.ctx.settings.set_column_state(self.key, bytes(state.data()))
+
+    def apply_filter(self, *_args: Any) -> None:
+        self._search_timer.stop()
+        self._want = None  # a new list: the view follows its first row
+        self.model.set_query(self.query())
+
+    def reload(self) -> None:
+        self.model.query = self.query()
+        self.model.reload()
+        self.view.reload()
+
+    def _loaded(self, total: int) -> None:
+        self.count_label.setText(self.count_text(total))
+        self.list.set_empty_text(self.empty_text())
+        self.list.show_list(total > 0)
+        if not total:
+            self.view.load(None)
+            return
+        row = self.model.row_of(self._want) if self._want else None
+        if self._want is not None and row is None:
+            return  # the wanted record is shown beside though not in this list
+        self._select_row(row if row is not None else 0)
+
+    def _select_row(self, row: int) -> None:
+        index = self.model.index(row, 0)
+        self.table.selectionModel().setCurrentIndex(
+            index, QItemSelectionModel.SelectionFlag.ClearAndSelect
+            | QItemSelectionModel.SelectionFlag.Rows)
+        self.table.scrollTo(index)
+
+    def _show_current(self) -> None:
+        index = self.table.currentIndex()
+        rid = self.model.id_at(index.row()) if index.isValid() else None
+        if rid is not None and rid != self.view._requested:
+            self._want = rid
+            self.view.load(rid)
+
+    def show_record(self, record_id: uuid.UUID) -> None:
+        """Show a record opened from elsewhere; select it if the list holds it."""
+        self._want = record_id
+        self.view.load(record_id)
+        row = self.model.row_of(record_id)
+        if row is not None:
+            self._select_row(row)
+
+    def focus_search(self) -> bool:
+        self.search.setFocus()
+        self.search.selectAll()
+        return True

@@ -26,6 +26,17 @@ from ui.widgets.paged_model import ID_ROLE, ROW_ROLE, Column
 SORT_ROLE = Qt.ItemDataRole.UserRole + 3
 
 
+def read_only_rows(table: QTableView) -> None:
+    """A table of records, small or paged: whole rows chosen one at a time and never edited,
+    striped, without row numbers, each row one line of text high."""
+    table.setSelectionBehavior(QAbstractItemView.SelectionBehavior.SelectRows)
+    table.setSelectionMode(QAbstractItemView.SelectionMode.SingleSelection)
+    table.setEditTriggers(QAbstractItemView.EditTrigger.NoEditTriggers)
+    table.setAlternatingRowColors(True)
+    table.verticalHeader().hide()
+    table.verticalHeader().setDefaultSectionSize(table.fontMetrics().height() + 8)
+
+
 class RecordTableModel(QAbstractTableModel):
     def __init__(self, columns: Sequence[Column], parent: Any = None, *,
                  row_id: Callable[[Any], Any] = lambda r: getattr(r, "id", None),
@@ -109,13 +120,8 @@ class RecordTable(QTableView):
             self.sortByColumn(-1, Qt.SortOrder.AscendingOrder)
         else:
             self.setModel(model)
-        self.setSelectionBehavior(QAbstractItemView.SelectionBehavior.SelectRows)
-        self.setSelectionMode(QAbstractItemView.SelectionMode.SingleSelection)
-        self.setEditTriggers(QAbstractItemView.EditTrigger.NoEditTriggers)
-        self.setAlternatingRowColors(True)
+        read_only_rows(self)
         self.setWordWrap(False)
-        self.verticalHeader().hide()
-        self.verticalHeader().setDefaultSectionSize(self.fontMetrics().height() + 8)
         header = self.horizontalHeader()
         header.setStretchLastSection(stretch_last)
         header.setSectionResizeMode(QHeaderView.ResizeMode.Interactive)
