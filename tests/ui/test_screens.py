@@ -12,6 +12,7 @@ from tests.ui.conftest import activate, find_open, wait_idle
 from tests.ui.test_today_flows import _pick
 from ui.disputes.forms import DisputeMeasureForm, StatusForm
 from ui.households.forms import MemberForm, VisitForm
+from ui.main_window import MainWindow
 from ui.orders.forms import BreachForm, ExtendForm, OrderForm
 
 
@@ -209,3 +210,42 @@ def test_inspector_adds_a_user_who_can_then_log_in(qtbot, window, reg, data_dir)
     other = Register.open(data_dir, "nodira", "yaxshi-parol")
     assert other.user.role == "assistant"
     other.close()
+
+
+def test_households_sort_is_remembered_like_the_persons_one(qtbot, window, reg, ui_settings):
+    page = window.go("households")
+    qtbot.waitUntil(lambda: page.model.total > 0, timeout=10_000)
+    qtbot.waitUntil(lambda: page.model.row_at(0) is not None, timeout=10_000)
+    first_street = page.model.row_at(0).street
+    page.table.sortByColumn(0, Qt.SortOrder.DescendingOrder)  # street, Z to A
+    qtbot.waitUntil(lambda: page.model.row_at(0) is not None
+                    and page.model.row_at(0).street != first_street, timeout=10_000)
+    last_street = page.model.row_at(0).street
+    window.close()
+    wait_idle(qtbot)
+
+    again = MainWindow(reg, ui_settings)
+    qtbot.addWidget(again)
+    page = again.go("households")
+    header = page.table.horizontalHeader()
+    assert header.sortIndicatorSection() == 0
+    assert header.sortIndicatorOrder() == Qt.SortOrder.DescendingOrder
+    qtbot.waitUntil(lambda: page.model.total > 0 and page.model.row_at(0) is not None,
+                    timeout=10_000)
+    assert page.model.row_at(0).street == last_street
+    again.close()
+    wait_idle(qtbot)
+
+
+def test_a_row_reached_by_a_jump_gets_its_record_when_its_page_comes(qtbot, window):
+    page = window.go("persons")
+    qtbot.waitUntil(lambda: page.model.total > page.model.page_size, timeout=10_000)
+    last = page.model.total - 1  # on a page not loaded yet
+    # The record is looked for at once, before the page can have come (as on a big
+    # register, whose pages take longer than the pause after a key press).
+    page._detail_timer.setInterval(0)
+    page.table.setFocus()
+    qtbot.keyClick(page.table, Qt.Key.Key_End, Qt.KeyboardModifier.ControlModifier)
+    assert page.table.currentIndex().row() == last
+    qtbot.waitUntil(lambda: page.model.id_at(last) is not None
+                    and page.card._requested == page.model.id_at(last), timeout=10_000)

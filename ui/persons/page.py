@@ -76,10 +76,7 @@ class PersonsPage(PagedListPage):
         for key in ("risk", "passport", "phone", "address", "makhalla"):
             header.setSectionHidden(self._column(key), True)
         self.remember_columns()
-        header.sortIndicatorChanged.connect(lambda *_a: self._save_columns())
         table.activated.connect(lambda _i: self.card.setFocus())
-        # A row first shown as a placeholder gets its card once its page has come.
-        self.model.page_loaded.connect(lambda _p: self._detail_timer.start())
 
         self.card = PersonCardView(ctx)
         self.card.install_shortcuts(self)

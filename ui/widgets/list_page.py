@@ -263,15 +263,19 @@ class PagedListPage(ListPage):
         header.setStretchLastSection(True)
         table.selectionModel().currentRowChanged.connect(lambda *_a: self._detail_timer.start())
         self.model.loaded.connect(self._loaded)
+        # A row first shown as a placeholder (a jump far down) gets its record once its
+        # page has come.
+        self.model.page_loaded.connect(lambda _p: self._detail_timer.start())
         return table
 
     def remember_columns(self) -> None:
-        """Columns as the user left them (order, widths, hidden ones), kept as they change."""
+        """Columns as the user left them (order, widths, hidden ones, the sort), kept as
+        they change."""
         header = self.table.horizontalHeader()
         state = self.ctx.settings.column_state(self.key)
         if state:
             header.restoreState(QByteArray(state))
-        for sig in (header.sectionResized, header.sectionMoved):
+        for sig in (header.sectionResized, header.sectionMoved, header.sortIndicatorChanged):
             sig.connect(self._save_columns)
 
     def _save_columns(self, *_args: Any) -> None:
