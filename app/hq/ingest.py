@@ -36,6 +36,7 @@ from app.hq.db import (
     hq_rejected,
 )
 from app.hq.store import Store, chunks, now_text
+from app.i18n import N_
 from app.sync import bundle, catalog, changes, codes, hlc, versions
 from app.sync.crypto import b64, key_id, unb64
 from app.sync.errors import (
@@ -47,6 +48,7 @@ from app.sync.errors import (
     EnrolCodeInvalid,
     ForeignRows,
     SchemaTooNew,
+    SyncError,
     UnknownSender,
 )
 from app.sync.merge import change_clocks, merge_fields
@@ -97,6 +99,38 @@ class _Outcome:
     restored_device: bool = False
     log_rows: list[tuple] = field(default_factory=list)
     aliases: dict[tuple[str, str], str] = field(default_factory=dict)
+
+
+class RequestReplayed(SyncError):
+    code = "request_replayed"
+    template = N_("This request was already received (a replay). Sync again.")
+
+
+@dataclass(frozen=True)
+class Nonce:
+    """A signed network request's nonce (app/hq/server.py). It is taken in the transaction
+    that records what the request did: a replay finds it there and changes nothing, and a
+    request that failed has used nothing up."""
+
+    value: str
+    device_id: str
+    at: int
+
+
+_TAKE_NONCE = text(
+    "INSERT INTO hq_nonce (nonce, device_id, at) VALUES (:n, :d, :at) "
+    "ON CONFLICT DO NOTHING RETURNING nonce"
+)
+
+
+def _take_nonce(conn: Connection, nonce: Nonce | None) -> None:
+    """Raise RequestReplayed when the nonce was taken before (on PostgreSQL, by a request
+    still in flight too: the insert waits for that one's transaction to end)."""
+    if nonce is None:
+        return
+    taken = conn.execute(_TAKE_NONCE, {"n": nonce.value, "d": nonce.device_id, "at": nonce.at})
+    if taken.first() is None:
+        raise RequestReplayed()
 
 
 # --- versions -----------------------------------------------------------------------
@@ -768,11 +802,12 @@ def ingest(
     transport: str = "usb",
     cancel: threading.Event | None = None,
     device: dict[str, Any] | None = None,
+    nonce: Nonce | None = None,
 ) -> Ingested:
     """Apply a device's bundle and return HQ's reply bundle (see the module doc).
 
-    ``device`` is the sender's row when the caller has read it already (the service,
-    which checked the request's signature with it)."""
+    ``device`` is the sender's row when the caller has read it already, and ``nonce``
+    its request's nonce (the service, which checked the request's signature with it)."""
     sender_key = sender_key_for(hq, device)
     opened = bundle.open_bundle(data, hq.keys, sender_key)
     header = opened.header
@@ -813,9 +848,9 @@ def ingest(
     if done:
         # Seen before (a second stick, or a retry after a lost answer): nothing to apply,
         # and no need to read the changes; the reply is built again.
-        return _replay_reply(hq, result, header, cursor, last)
+        return _replay_reply(hq, result, header, cursor, last, nonce)
     with changes.gc_paused():
-        return _ingest_changes(hq, opened, result, transport, cancel)
+        return _ingest_changes(hq, opened, result, transport, cancel, nonce)
 
 
 def _ingest_changes(
@@ -824,6 +859,7 @@ def _ingest_changes(
     result: Ingested,
     transport: str,
     cancel: threading.Event | None,
+    nonce: Nonce | None,
 ) -> Ingested:
     header = opened.header
     seq = _header_int(header, "seq")
@@ -846,6 +882,7 @@ def _ingest_changes(
 
     with hq.write_engine.begin() as conn:
         _lock_stronghold(conn, stronghold)
+        _take_nonce(conn, nonce)
         device, applied, number = _device_state(conn, device_id, header["bundle"])
         if device is None:
             device = enrol_device(
@@ -923,7 +960,8 @@ def _ingest_changes(
             # commit, so nothing else of this transaction waits behind that lock.
             store.log_changes(outcome.log_rows)
     if done:
-        return _replay_reply(hq, result, header, cursor, last)
+        # Applied before: the nonce went with this transaction, the reply is built again.
+        return _replay_reply(hq, result, header, cursor, last, None)
     hq.wrote()
     result.accepted = outcome.accepted
     result.rejected = len(outcome.rejected)
@@ -960,7 +998,12 @@ def _applied(conn: Connection, bundle_id: str) -> bool:
 
 
 def _replay_reply(
-    hq: Hq, result: Ingested, header: dict[str, Any], cursor: int, last: int | None
+    hq: Hq,
+    result: Ingested,
+    header: dict[str, Any],
+    cursor: int,
+    last: int | None,
+    nonce: Nonce | None,
 ) -> Ingested:
     with hq.engine.connect() as conn:
         device = device_row(conn, result.device_id)
@@ -981,6 +1024,7 @@ def _replay_reply(
         rejected=rejected,
         restores=restores,
         snapshot=result.snapshot,
+        nonce=nonce,
     )
     return result
 
@@ -1147,12 +1191,14 @@ def build_reply(
     rejected: list[dict[str, Any]],
     restores: list[dict[str, Any]],
     snapshot: bool,
+    nonce: Nonce | None = None,
 ) -> tuple[bytes, int]:
     """Seal everything for the device's stronghold after its cursor (all of it for a
     snapshot), with acknowledgements and rejections, to the device's key.
 
     A bundle's first reply is put together in the transaction that applies it
-    (``_ingest_changes``); this builds it again, for a bundle seen before."""
+    (``_ingest_changes``); this builds it again, for a bundle seen before (taking the
+    request's nonce with the reply's number)."""
     with hq.engine.connect() as conn:
         device = device_row(conn, device_id)
         assert device is not None
@@ -1163,6 +1209,7 @@ def build_reply(
         ).scalar()
     now = hlc.now_ms()
     with hq.write_engine.begin() as conn:
+        _take_nonce(conn, nonce)
         reply_seq = conn.execute(
             update(hq_device)
             .where(hq_device.c.device_id == device_id)

@@ -31,12 +31,13 @@ import anyio.to_thread
 from fastapi import FastAPI, Header, Request
 from fastapi.responses import JSONResponse, Response
 from pydantic import BaseModel, Field
-from sqlalchemy import delete, select, text
+from sqlalchemy import delete, select
 
 from app import __version__
 from app.errors import TayanchError
 from app.hq import admin, ingest
 from app.hq.db import hq_device, hq_nonce
+from app.hq.ingest import RequestReplayed
 from app.i18n import N_, normalize_language
 from app.sync import bundle, versions
 from app.sync.client import parse_auth, signed_message
@@ -83,11 +84,6 @@ class ClockWrong(SyncError):
         "This computer's clock differs from headquarters' by more than a day. Set the "
         "date and time, then sync again."
     )
-
-
-class RequestReplayed(SyncError):
-    code = "request_replayed"
-    template = N_("This request was already received (a replay). Sync again.")
 
 
 class TooLarge(SyncError):
@@ -321,13 +317,20 @@ def create_app(
 
 
 def _authenticated_sync(hq: admin.Hq, header: str, body: bytes) -> ingest.Ingested:
-    device = _authenticate(hq, header, body)
-    return ingest.ingest(hq, body, transport="net", device=device)
+    device, nonce = _authenticate(hq, header, body)
+    result = ingest.ingest(hq, body, transport="net", device=device, nonce=nonce)
+    if int.from_bytes(os.urandom(1), "big") < 4:  # now and then, forget old nonces
+        with hq.write_engine.begin() as conn:
+            conn.execute(delete(hq_nonce).where(hq_nonce.c.at < nonce.at - 2 * CLOCK_WINDOW_S))
+    return result
 
 
-def _authenticate(hq: admin.Hq, header: str, body: bytes) -> dict[str, Any] | None:
+def _authenticate(
+    hq: admin.Hq, header: str, body: bytes
+) -> tuple[dict[str, Any] | None, ingest.Nonce]:
     """Check the signed request header; return the device's row (None for a device
-    enrolling with this bundle). Raises a refusal."""
+    enrolling with this bundle) and the request's nonce, which the sync takes in its own
+    transaction (``ingest.ingest``). Raises a refusal."""
     auth = parse_auth(header)
     device, ts, nonce, sig = (auth.get(k) for k in ("device", "ts", "nonce", "sig"))
     if not device or not nonce or not sig or not ts or not ts.isdigit() or len(nonce) > 64:
@@ -355,25 +358,7 @@ def _authenticate(hq: admin.Hq, header: str, body: bytes) -> dict[str, Any] | No
     now = int(time.time())
     if abs(now - int(ts)) > CLOCK_WINDOW_S:
         raise ClockWrong()
-    # PostgreSQL: one statement committed by itself (no transaction to begin and end);
-    # SQLite: a short write transaction (its writers take turns anyway).
-    if hq.engine.dialect.name == "postgresql":
-        nonces = hq.engine.connect().execution_options(isolation_level="AUTOCOMMIT")
-    else:
-        nonces = hq.write_engine.begin()
-    with nonces as conn:
-        taken = conn.execute(_TAKE_NONCE, {"n": nonce, "d": device, "at": now}).first()
-        if taken is None:
-            raise RequestReplayed()
-        if int.from_bytes(os.urandom(1), "big") < 4:  # now and then, forget old nonces
-            conn.execute(delete(hq_nonce).where(hq_nonce.c.at < now - 2 * CLOCK_WINDOW_S))
-    return row
-
-
-_TAKE_NONCE = text(
-    "INSERT INTO hq_nonce (nonce, device_id, at) VALUES (:n, :d, :at) "
-    "ON CONFLICT DO NOTHING RETURNING nonce"
-)
+    return row, ingest.Nonce(nonce, device, now)
 
 
 def app_from_env() -> FastAPI:

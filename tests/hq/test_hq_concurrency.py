@@ -5,9 +5,11 @@ from __future__ import annotations
 
 import threading
 
-from app.hq import ingest
+from app.hq import ingest, server
+from app.hq.ingest import RequestReplayed
 from app.services.persons import persons
 from app.sync import device
+from app.sync.client import auth_header
 
 
 def test_concurrent_imports_keep_numbers_gap_free(world):
@@ -66,3 +68,38 @@ def test_binary_and_typed_values_arrive_intact(world):
     assert got.photo == photo and str(got.birth_date) == "1996-02-29"
     got_h = households.get(a2, h.id)
     assert got_h.conflict_family is True and got_h.head_person_id == p.id
+
+
+def test_the_same_signed_request_twice_at_once_is_applied_once(world):
+    """A replay racing the request it copies: one is applied, the other refused whole."""
+    a1 = world["a1"]
+    persons.create(a1, surname="Ikkilangan", given_name="Ali", birth_date="01.01.1990", sex="m")
+    state = device.state_of(a1)
+    data = device.export_bundle(a1).data
+    auth = auth_header(state.keys, state.device_id, "POST", "/v1/sync", data)
+    with world.hq.engine.connect() as conn:
+        bundles = conn.exec_driver_sql("SELECT count(*) FROM hq_bundle").scalar()
+    start = threading.Barrier(2)
+    outcomes: list[str] = []
+
+    def send():
+        start.wait()
+        try:
+            server._authenticated_sync(world.hq, auth, data)
+            outcomes.append("applied")
+        except RequestReplayed:
+            outcomes.append("replayed")
+
+    threads = [threading.Thread(target=send) for _ in range(2)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    assert sorted(outcomes) == ["applied", "replayed"]
+    with world.hq.engine.connect() as conn:
+        assert conn.exec_driver_sql("SELECT count(*) FROM hq_bundle").scalar() == bundles + 1
+        doubled = conn.exec_driver_sql(
+            "SELECT count(*) FROM (SELECT change_id FROM hq_change GROUP BY change_id "
+            "HAVING count(*) > 1) AS d"
+        ).scalar()
+    assert doubled == 0

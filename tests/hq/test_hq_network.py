@@ -12,11 +12,12 @@ import urllib.request
 import pytest
 from sqlalchemy import func, select
 
-from app.hq import admin
+from app.hq import admin, ingest
+from app.hq.db import hq_device, hq_nonce
 from app.hq.server import create_app
 from app.services.persons import persons
 from app.sync import catalog, device, service
-from app.sync.client import AUTH_HEADER, HqClient, auth_header
+from app.sync.client import AUTH_HEADER, HqClient, auth_header, parse_auth
 from app.sync.errors import DeviceRevoked, EnrolCodeInvalid, EnrolOtherHq
 from tests.hq.conftest import LiveServer
 from tests.sync.world import S1, new_register, rows_of
@@ -158,6 +159,93 @@ def test_a_replayed_request_and_bad_signatures_are_refused(live):
     status, body = _post(server.url, b"not a bundle", state)
     assert status in (400, 401)
     assert hq_changes(world) == before
+
+
+def _send(url, data, auth):
+    """POST a sync request with this exact auth header: (status, X-Tayanch-Status or code)."""
+    from app.sync import versions
+
+    req = urllib.request.Request(
+        url + "/v1/sync",
+        data=data,
+        method="POST",
+        headers={
+            "Content-Type": "application/octet-stream",
+            "X-Tayanch-Protocol": "1",
+            "X-Tayanch-Schema": versions.head(),
+            AUTH_HEADER: auth,
+        },
+    )
+    try:
+        with urllib.request.urlopen(req, timeout=30) as resp:
+            return resp.status, resp.headers["X-Tayanch-Status"]
+    except urllib.error.HTTPError as err:
+        body = err.read()
+        return err.code, json.loads(body)["code"] if body.startswith(b"{") else body.decode()
+
+
+def _nonce_taken(world, auth) -> bool:
+    nonce = parse_auth(auth)["nonce"]
+    with world.hq.engine.connect() as conn:
+        return (
+            conn.execute(select(hq_nonce.c.nonce).where(hq_nonce.c.nonce == nonce)).first()
+            is not None
+        )
+
+
+def _reply_seq(world, device_id) -> int:
+    with world.hq.engine.connect() as conn:
+        return conn.execute(
+            select(hq_device.c.reply_seq).where(hq_device.c.device_id == device_id)
+        ).scalar_one()
+
+
+def test_a_request_that_failed_half_way_can_be_sent_again_as_it_was(live, monkeypatch):
+    """Its nonce goes with the transaction that failed: nothing was used up."""
+    world, server = live
+    a1 = world["a1"]
+    person(a1, "Yarimda")
+    state = device.state_of(a1)
+    data = device.export_bundle(a1).data
+    auth = auth_header(state.keys, state.device_id, "POST", "/v1/sync", data)
+    before = hq_changes(world)
+    real = ingest._reply_lines
+    failures = []
+
+    def fail_once(*args, **kwargs):
+        if not failures:
+            failures.append(1)
+            raise RuntimeError("the database went away")
+        return real(*args, **kwargs)
+
+    monkeypatch.setattr(ingest, "_reply_lines", fail_once)
+    status, _ = _send(server.url, data, auth)
+    assert status == 500 and failures
+    assert hq_changes(world) == before and not _nonce_taken(world, auth)
+    # The same request, byte for byte (a proxy or the device retrying it): applied once.
+    assert _send(server.url, data, auth) == (200, "applied")
+    assert len(hq_changes(world)) > len(before) and _nonce_taken(world, auth)
+    after = hq_changes(world)
+    assert _send(server.url, data, auth) == (409, "request_replayed")
+    assert hq_changes(world) == after
+
+
+def test_a_retry_is_answered_again_and_its_replay_refused(live):
+    """The already-applied path takes the request's nonce too; a replay of it changes
+    nothing (not even the reply's number)."""
+    world, server = live
+    a1 = world["a1"]
+    person(a1, "Qaytadan")
+    state = device.state_of(a1)
+    data = device.export_bundle(a1).data
+    first = auth_header(state.keys, state.device_id, "POST", "/v1/sync", data)
+    assert _send(server.url, data, first) == (200, "applied")
+    retry = auth_header(state.keys, state.device_id, "POST", "/v1/sync", data)
+    assert _send(server.url, data, retry) == (200, "already-applied")
+    assert _nonce_taken(world, retry)
+    reply_seq, before = _reply_seq(world, state.device_id), hq_changes(world)
+    assert _send(server.url, data, retry) == (409, "request_replayed")
+    assert _reply_seq(world, state.device_id) == reply_seq and hq_changes(world) == before
 
 
 def test_a_body_over_the_limit_is_refused(world):
