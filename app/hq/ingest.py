@@ -29,7 +29,6 @@ from app.hq.db import (
     hq_alias,
     hq_bundle,
     hq_conflict,
-    hq_counter,
     hq_device,
     hq_enrollment,
     hq_meta,
@@ -248,29 +247,37 @@ def _code_usable(conn: Connection, code: Any, stronghold: str) -> bool:
 
 def device_number(conn: Connection, device_id: str, stronghold: str) -> int:
     """The device's number among its stronghold's computers: 1, 2, ... in the order they
-    first synced, never reused. Its documents carry it (app/services/documents.py), so two
+    enrolled (or, for those enrolled before numbers were given at enrolment, first
+    synced), never reused. Its documents carry it (app/services/documents.py), so two
     computers working apart never issue the same number. Kept in HQ's own key-value and
-    counter tables; the caller holds the stronghold's lock (``_lock_stronghold``)."""
-    key = f"device_number:{device_id}"
-    known = conn.execute(select(hq_meta.c.value).where(hq_meta.c.key == key)).scalar()
+    counter tables."""
+    known = conn.execute(_NUMBER_OF, {"key": f"device_number:{device_id}"}).scalar()
     if known is not None:
         return int(known)
-    counter = f"device_number:{stronghold}"
-    number = conn.execute(
-        update(hq_counter)
-        .where(hq_counter.c.name == counter)
-        .values(value=hq_counter.c.value + 1)
-        .returning(hq_counter.c.value)
-    ).scalar()
-    if number is None:
-        number = 1
-        conn.execute(hq_counter.insert().values(name=counter, value=number))
-    conn.execute(hq_meta.insert().values(key=key, value=str(number)))
+    return _number_device(conn, device_id, stronghold)
+
+
+_NUMBER_OF = select(hq_meta.c.value).where(hq_meta.c.key == bindparam("key"))
+# The stronghold's next number, by one statement that two enrolments at once cannot both
+# read before either writes (the upsert locks the counter's row, or creates it).
+_NEXT_NUMBER = text(
+    "INSERT INTO hq_counter (name, value) VALUES (:name, 1) "
+    "ON CONFLICT (name) DO UPDATE SET value = hq_counter.value + 1 RETURNING value"
+)
+
+
+def _number_device(conn: Connection, device_id: str, stronghold: str) -> int:
+    number = conn.execute(_NEXT_NUMBER, {"name": f"device_number:{stronghold}"}).scalar_one()
+    conn.execute(hq_meta.insert().values(key=f"device_number:{device_id}", value=str(number)))
     return int(number)
 
 
-def enrol_device(conn: Connection, request: Any, *, device_id: str, sign_pub: bytes) -> dict:
-    """Register a device from its enrolment request; the code is used up."""
+def enrol_device(
+    conn: Connection, request: Any, *, device_id: str, sign_pub: bytes
+) -> tuple[dict[str, Any], int]:
+    """Register a device from its enrolment request and give it its number among its
+    stronghold's computers (``device_number``); the code is used up. Returns the
+    device's row and its number."""
     if not isinstance(request, dict):
         raise EnrolCodeInvalid()
     code = request.get("code")
@@ -305,29 +312,36 @@ def enrol_device(conn: Connection, request: Any, *, device_id: str, sign_pub: by
     earlier = device_row(conn, replaces) if isinstance(replaces, str) else None
     if earlier is None or earlier["stronghold_code"] != request["stronghold"]:
         replaces = None
-    conn.execute(
-        hq_device.insert().values(
-            device_id=device_id,
-            stronghold_code=request["stronghold"],
-            label=label[:200],
-            replaces=replaces,
-            sign_pub=b64(sign_pub),
-            box_pub=request["box_pub"],
-            enrolled_at=now_text(),
-            last_bundle_seq=0,
-            confirmed_cursor=0,
-            sent_cursor=0,
-            max_seq_seen=0,
-            reply_seq=0,
-            app_version="",
-            schema_rev="",
-            lang="",
+    device = (
+        conn.execute(
+            hq_device.insert()
+            .values(
+                device_id=device_id,
+                stronghold_code=request["stronghold"],
+                label=label[:200],
+                replaces=replaces,
+                sign_pub=b64(sign_pub),
+                box_pub=request["box_pub"],
+                enrolled_at=now_text(),
+                last_bundle_seq=0,
+                confirmed_cursor=0,
+                sent_cursor=0,
+                max_seq_seen=0,
+                reply_seq=0,
+                app_version="",
+                schema_rev="",
+                lang="",
+            )
+            .returning(*hq_device.c)
         )
+        .mappings()
+        .one()
     )
-    log.info("device %s enrolled for %s", device_id[:8], request["stronghold"])
-    device = device_row(conn, device_id)
-    assert device is not None
-    return device
+    number = _number_device(conn, device_id, request["stronghold"])
+    log.info(
+        "device %s enrolled for %s as its computer %d", device_id[:8], request["stronghold"], number
+    )
+    return dict(device), number
 
 
 # --- applying ---------------------------------------------------------------------------
@@ -885,7 +899,7 @@ def _ingest_changes(
         _take_nonce(conn, nonce)
         device, applied, number = _device_state(conn, device_id, header["bundle"])
         if device is None:
-            device = enrol_device(
+            device, number = enrol_device(
                 conn,
                 header.get("enrol"),
                 device_id=device_id,

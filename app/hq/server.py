@@ -265,7 +265,7 @@ def create_app(
                 ).first()
                 if known is not None:
                     raise EnrolCodeInvalid()
-                device = ingest.enrol_device(
+                device, _number = ingest.enrol_device(
                     conn, request, device_id=request["device"], sign_pub=sign_pub
                 )
         except TayanchError as err:

@@ -4,12 +4,14 @@ every change is accepted exactly once, on SQLite and PostgreSQL."""
 from __future__ import annotations
 
 import threading
+import uuid
 
-from app.hq import ingest, server
+from app.hq import admin, ingest, server
 from app.hq.ingest import RequestReplayed
 from app.services.persons import persons
 from app.sync import device
 from app.sync.client import auth_header
+from app.sync.crypto import KeyPair, b64
 
 
 def test_concurrent_imports_keep_numbers_gap_free(world):
@@ -103,3 +105,45 @@ def test_the_same_signed_request_twice_at_once_is_applied_once(world):
             "HAVING count(*) > 1) AS d"
         ).scalar()
     assert doubled == 0
+
+
+def test_computers_enrolling_at_once_get_numbers_of_their_own(world):
+    """Numbers are given at enrolment (so a first sync need not); computers enrolling in
+    one stronghold at the same moment, without its lock, each get the next one (its
+    first ones too, before the stronghold has a counter)."""
+    count = 6
+    admin.add_stronghold(world.hq, "TP-7777", name="Yangi")
+    codes = [admin.new_enrolment_code(world.hq, "TP-7777") for _ in range(count)]
+    start = threading.Barrier(count)
+    numbers: dict[str, int] = {}
+    errors = []
+
+    def enrol(code):
+        keys = KeyPair.generate()
+        device_id = uuid.uuid4().hex
+        request = {
+            "code": code,
+            "device": device_id,
+            "stronghold": "TP-7777",
+            "sign_pub": b64(keys.sign_pub),
+            "box_pub": b64(keys.box_pub),
+        }
+        start.wait()
+        try:
+            with world.hq.write_engine.begin() as conn:
+                _row, numbers[device_id] = ingest.enrol_device(
+                    conn, request, device_id=device_id, sign_pub=keys.sign_pub
+                )
+        except Exception as exc:  # reported below
+            errors.append(repr(exc))
+
+    threads = [threading.Thread(target=enrol, args=(c,)) for c in codes]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    assert not errors
+    assert sorted(numbers.values()) == list(range(1, 1 + count))
+    with world.hq.engine.connect() as conn:
+        for device_id, number in numbers.items():
+            assert ingest.device_number(conn, device_id, "TP-7777") == number

@@ -13,8 +13,9 @@ import pytest
 from sqlalchemy import func, select
 
 from app.hq import admin, ingest
-from app.hq.db import hq_device, hq_nonce
+from app.hq.db import hq_device, hq_meta, hq_nonce
 from app.hq.server import create_app
+from app.services import documents
 from app.services.persons import persons
 from app.sync import catalog, device, service
 from app.sync.client import AUTH_HEADER, HqClient, auth_header, parse_auth
@@ -49,8 +50,14 @@ def test_enrol_online_and_sync_both_ways(live, tmp_path):
         code = admin.new_enrolment_code(world.hq, S1.code)
         st = service.enrol_online(fresh, server.url, code, client=quick(server.url))
         assert st.enrolled and st.hq_url == server.url
+        # Numbered at enrolment, after a1 and a2 of the stronghold; the first sync brings it.
+        key = "device_number:" + device.state_of(fresh).device_id
+        with world.hq.engine.connect() as conn:
+            assert conn.execute(select(hq_meta.c.value).where(hq_meta.c.key == key)).scalar() == "3"
         first = service.sync_now(fresh, client=quick(server.url))
         assert first.received > 0  # the whole stronghold came as a snapshot
+        with fresh.reading() as s:
+            assert documents.device_number(s) == 3
         p = person(a1, "Tarmoqdan")
         service.sync_now(a1, server.url, client=quick(server.url))  # a USB device may too
         service.sync_now(fresh, client=quick(server.url))
