@@ -213,6 +213,13 @@ def _cpu_seconds(pids: set[int]) -> float:
     return total / os.sysconf("SC_CLK_TCK")
 
 
+def _busy_seconds() -> float:
+    """CPU time all processes of the machine spent, in seconds (Linux /proc/stat): what
+    else ran during a run shows as the difference from what these used."""
+    fields = [int(x) for x in Path("/proc/stat").read_text().split("\n", 1)[0].split()[1:]]
+    return (sum(fields[:8]) - fields[3] - fields[4]) / os.sysconf("SC_CLK_TCK")
+
+
 def _processes() -> list[tuple[int, int, str]]:
     """(pid, parent pid, name) of every process (Linux /proc)."""
     out = []
@@ -325,6 +332,7 @@ def run_once(args, label: str, db_url: str | None, mode: str) -> dict:
             _cpu_seconds(server_pids),
             _cpu_seconds(pg_pids),
             time.process_time(),
+            _busy_seconds(),
             time.perf_counter(),
         )
         start_at = time.perf_counter() + 0.5
@@ -353,7 +361,8 @@ def run_once(args, label: str, db_url: str | None, mode: str) -> dict:
             _cpu_seconds(server_pids) - cpu_before[0],
             _cpu_seconds(pg_pids | _backends(db_url)) - cpu_before[1],
             time.process_time() - cpu_before[2],
-            time.perf_counter() - cpu_before[3],
+            _busy_seconds() - cpu_before[3],
+            time.perf_counter() - cpu_before[4],
         )
         for d in devices:
             if d.reply:
@@ -396,7 +405,8 @@ def run_once(args, label: str, db_url: str | None, mode: str) -> dict:
             "server_cpu_ms": 1000 * cpu[0] / args.devices,
             "postgres_cpu_ms": 1000 * cpu[1] / args.devices if db_url else 0.0,
             "client_cpu_ms": 1000 * cpu[2] / args.devices,
-            "machine_busy": (cpu[0] + cpu[1] + cpu[2]) / (cpu[3] * (os.cpu_count() or 1)),
+            "machine_busy": (cpu[0] + cpu[1] + cpu[2]) / (cpu[4] * (os.cpu_count() or 1)),
+            "all_busy": cpu[3] / (cpu[4] * (os.cpu_count() or 1)),
             "load": os.getloadavg()[0],
         }
     finally:
@@ -467,6 +477,7 @@ def main() -> int:
             print(f"{label}_postgres_cpu_per_request: {r['postgres_cpu_ms']:.1f} ms")
         print(f"{label}_loadgen_cpu_per_request: {r['client_cpu_ms']:.1f} ms")
         print(f"{label}_share_of_cores_used_by_these: {100 * r['machine_busy']:.0f} %")
+        print(f"{label}_share_of_cores_used_by_all: {100 * r['all_busy']:.0f} %")
         print(f"{label}_load_average_1min: {r['load']:.1f} processes")
         ok = ok and r["accepted"] == r["stored"] and not r["doubled"] and r["gapless"]
     print(f"warm: {int(args.warm)} bool")  # 1: a second sync measured, 0: the first
