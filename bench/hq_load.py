@@ -249,7 +249,8 @@ def _tree(root: int) -> set[int]:
 
 
 def _backends(db_url: str | None) -> set[int]:
-    """The PostgreSQL server processes serving this run's database (when it is local)."""
+    """The PostgreSQL server processes serving this run's database (when it is local); not
+    autovacuum's, whose work is no request's (the share used by all shows it)."""
     if not db_url:
         return set()
     eng = create_engine(db_url)
@@ -260,10 +261,19 @@ def _backends(db_url: str | None) -> set[int]:
                 for r in conn.execute(
                     text(
                         "SELECT pid FROM pg_stat_activity WHERE datname = current_database() "
-                        "AND pid != pg_backend_pid()"
+                        "AND pid != pg_backend_pid() AND backend_type = 'client backend'"
                     )
                 )
             }
+    finally:
+        eng.dispose()
+
+
+def _vacuum(db_url: str) -> None:
+    eng = create_engine(db_url, isolation_level="AUTOCOMMIT")
+    try:
+        with eng.connect() as conn:
+            conn.execute(text("VACUUM (ANALYZE)"))
     finally:
         eng.dispose()
 
@@ -321,6 +331,8 @@ def run_once(args, label: str, db_url: str | None, mode: str) -> dict:
         with ThreadPoolExecutor(16) as pool:
             if args.warm:
                 list(pool.map(lambda d: d.warm(url, codes[d.id], args.changes), devices))
+                if db_url:
+                    _vacuum(db_url)  # overnight, as autovacuum would
             else:
                 list(pool.map(lambda d: d.enrol(url, codes[d.id]), devices))
                 list(pool.map(lambda d: d.seal(args.changes), devices))
