@@ -15,6 +15,7 @@ import tempfile
 import uuid
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
+from functools import cached_property
 from pathlib import Path
 from typing import Any
 
@@ -102,9 +103,9 @@ class Hq:
     def node(self) -> str:
         return "hq" + self.hq_id[:14]
 
-    @property
+    @cached_property
     def write_engine(self) -> Engine:
-        return db.writer(self.engine)
+        return db.writer(self.engine)  # made once: each sync begins a transaction on it
 
     def __post_init__(self) -> None:
         # SQLite: its write-ahead log is copied into the file beside the syncs.

@@ -1088,15 +1088,8 @@ def _reply_lines(
     One statement: the number and the rows come from the same snapshot, and numbers are
     committed in order, so every change up to it is there.
     """
-    own = "" if snapshot else "AND c.origin != :d "
     rows = conn.execute(
-        text(
-            "WITH m AS (SELECT value FROM hq_counter WHERE name = 'server_seq') "
-            "SELECT m.value, c.server_seq, c.stronghold_code, c.origin, c.payload "
-            "FROM m LEFT JOIN hq_change c ON (c.stronghold_code = :s OR c.stronghold_code "
-            f"IS NULL) AND c.server_seq > :start AND c.server_seq <= m.value {own}"
-            "ORDER BY c.server_seq"
-        ),
+        _REPLY_LINES[snapshot],
         {
             "s": device["stronghold_code"],
             "start": 0 if snapshot else cursor,
@@ -1110,6 +1103,20 @@ def _reply_lines(
         if seq is not None
     ]
 
+
+def _reply_lines_statement(snapshot: bool) -> Any:
+    own = "" if snapshot else "AND c.origin != :d "
+    return text(
+        "WITH m AS (SELECT value FROM hq_counter WHERE name = 'server_seq') "
+        "SELECT m.value, c.server_seq, c.stronghold_code, c.origin, c.payload "
+        "FROM m LEFT JOIN hq_change c ON (c.stronghold_code = :s OR c.stronghold_code "
+        f"IS NULL) AND c.server_seq > :start AND c.server_seq <= m.value {own}"
+        "ORDER BY c.server_seq"
+    )
+
+
+# By whether the reply is a snapshot (which includes the device's own changes).
+_REPLY_LINES = {snapshot: _reply_lines_statement(snapshot) for snapshot in (False, True)}
 
 # A sync applied: the device's row records it and takes the reply's number (_reply_counters).
 _DEVICE_SYNCED = (

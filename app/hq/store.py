@@ -226,12 +226,7 @@ class Store:
         """Reserve ``count`` server sequence numbers; return the first."""
         if count <= 0:
             return 0
-        last = self.conn.execute(
-            text(
-                "UPDATE hq_counter SET value = value + :n WHERE name = 'server_seq' RETURNING value"
-            ),
-            {"n": count},
-        ).scalar_one()
+        last = self.conn.execute(_TAKE_NUMBERS, {"n": count}).scalar_one()
         return last - count + 1
 
     def log_changes(self, rows: list[tuple]) -> None:
@@ -270,16 +265,7 @@ class Store:
         # A sync's worth: the rows travel as one JSON parameter (cheaper to send than
         # nine arrays), and the numbers are taken by the same statement.
         self.conn.execute(
-            text(
-                "WITH n AS (UPDATE hq_counter SET value = value + :count "
-                "WHERE name = 'server_seq' RETURNING value - :count AS base) "
-                "INSERT INTO hq_change (server_seq, change_id, stronghold_code, tbl, row_id, "
-                "hlc, payload, origin, origin_seq, received_at) "
-                "SELECT n.base + u.k, u.r->>0, u.r->>1, u.r->>2, u.r->>3, u.r->>4, u.r->>5, "
-                "u.r->>6, CAST(u.r->>7 AS bigint), u.r->>8 "
-                "FROM n, jsonb_array_elements(CAST(:rows AS jsonb)) WITH ORDINALITY AS u(r, k)"
-            ),
-            {"count": len(rows), "rows": orjson.dumps(rows).decode("utf-8")},
+            _NUMBER_AND_LOG, {"count": len(rows), "rows": orjson.dumps(rows).decode("utf-8")}
         )
 
     def _copy(self, table: str, cols: list[str], rows: list[tuple]) -> None:
@@ -315,6 +301,19 @@ class Store:
             text("SELECT value FROM hq_counter WHERE name = 'server_seq'")
         ).scalar_one()
 
+
+_TAKE_NUMBERS = text(
+    "UPDATE hq_counter SET value = value + :n WHERE name = 'server_seq' RETURNING value"
+)
+_NUMBER_AND_LOG = text(
+    "WITH n AS (UPDATE hq_counter SET value = value + :count "
+    "WHERE name = 'server_seq' RETURNING value - :count AS base) "
+    "INSERT INTO hq_change (server_seq, change_id, stronghold_code, tbl, row_id, "
+    "hlc, payload, origin, origin_seq, received_at) "
+    "SELECT n.base + u.k, u.r->>0, u.r->>1, u.r->>2, u.r->>3, u.r->>4, u.r->>5, "
+    "u.r->>6, CAST(u.r->>7 AS bigint), u.r->>8 "
+    "FROM n, jsonb_array_elements(CAST(:rows AS jsonb)) WITH ORDINALITY AS u(r, k)"
+)
 
 # PostgreSQL: one array parameter instead of an expanded IN list (cheaper to build, and
 # one cached statement whatever the number of ids).

@@ -12,6 +12,7 @@ import base64
 import hashlib
 import secrets
 from dataclasses import dataclass
+from functools import cached_property
 
 from nacl.exceptions import BadSignatureError, CryptoError
 from nacl.public import PrivateKey, PublicKey, SealedBox
@@ -44,19 +45,21 @@ class KeyPair:
     def generate(cls) -> KeyPair:
         return cls(secrets.token_bytes(32), bytes(PrivateKey.generate()))
 
-    @property
+    # Derived once: each derivation is a scalar multiplication, and HQ asks for its id and
+    # keys several times in every sync.
+    @cached_property
     def signing(self) -> SigningKey:
         return SigningKey(self.sign_seed)
 
-    @property
+    @cached_property
     def sign_pub(self) -> bytes:
         return bytes(self.signing.verify_key)
 
-    @property
+    @cached_property
     def box_pub(self) -> bytes:
         return bytes(PrivateKey(self.box_secret).public_key)
 
-    @property
+    @cached_property
     def id(self) -> str:
         return key_id(self.sign_pub)
 
@@ -70,7 +73,11 @@ class KeyPair:
 
     def unseal(self, sealed: bytes) -> bytes:
         """Decrypt a sealed message; raise CryptoError if it was not sealed to us or altered."""
-        return SealedBox(PrivateKey(self.box_secret)).decrypt(sealed)
+        return self._unsealer.decrypt(sealed)
+
+    @cached_property
+    def _unsealer(self) -> SealedBox:
+        return SealedBox(PrivateKey(self.box_secret))
 
 
 def verify(signed: bytes, sign_pub: bytes) -> bytes:
