@@ -94,6 +94,9 @@ class Hq:
     name: str
     url: str
     checkpointer: db.Checkpointer | None = field(default=None, init=False, repr=False)
+    # Enrolled devices' keys and strongholds as the service read them (app/hq/ingest.py
+    # ``sender``): a device id keeps both for good, so they are read once per process.
+    senders: dict[str, dict[str, Any]] = field(default_factory=dict, repr=False)
 
     @property
     def hq_id(self) -> str:
@@ -418,6 +421,7 @@ def revoke_device(hq: Hq, device: str) -> str:
             .where(hq_device.c.device_id == device_id, hq_device.c.revoked_at.is_(None))
             .values(revoked_at=now_text())
         )
+    hq.senders.pop(device_id, None)
     log.info("device %s revoked", device_id[:8])
     return device_id
 

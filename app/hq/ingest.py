@@ -162,6 +162,25 @@ def device_row(conn: Connection, device_id: str) -> dict[str, Any] | None:
     return dict(first) if first else None
 
 
+_SENDER_KEYS = ("device_id", "stronghold_code", "sign_pub", "revoked_at")
+
+
+def sender(hq: Hq, device_id: str) -> dict[str, Any] | None:
+    """What a network request is authenticated with: the device's key and stronghold
+    (None for a device HQ does not know). Those never change for a device id, so a device
+    not revoked is read once per process (``Hq.senders``); whether it was revoked since is
+    checked again in its sync's transaction, which refuses it whole."""
+    known = hq.senders.get(device_id)
+    if known is not None:
+        return known
+    with hq.engine.connect() as conn:
+        row = device_row(conn, device_id)
+    if row is None or row["revoked_at"]:
+        return row
+    known = hq.senders[device_id] = {k: row[k] for k in _SENDER_KEYS}
+    return known
+
+
 class _SenderKey:
     """The sender's key for ``open_bundle``, from HQ's devices (or the enrolment the bundle
     carries); keeps the device row it read, or reuses one the caller read already."""
@@ -820,8 +839,9 @@ def ingest(
 ) -> Ingested:
     """Apply a device's bundle and return HQ's reply bundle (see the module doc).
 
-    ``device`` is the sender's row when the caller has read it already, and ``nonce``
-    its request's nonce (the service, which checked the request's signature with it)."""
+    ``device`` is the sender's key and stronghold (``sender``) when the caller has them
+    already, and ``nonce`` its request's nonce (the service, which checked the request's
+    signature with them)."""
     sender_key = sender_key_for(hq, device)
     opened = bundle.open_bundle(data, hq.keys, sender_key)
     header = opened.header

@@ -318,7 +318,11 @@ def create_app(
 
 def _authenticated_sync(hq: admin.Hq, header: str, body: bytes) -> ingest.Ingested:
     device, nonce = _authenticate(hq, header, body)
-    result = ingest.ingest(hq, body, transport="net", device=device, nonce=nonce)
+    try:
+        result = ingest.ingest(hq, body, transport="net", device=device, nonce=nonce)
+    except DeviceRevoked:
+        hq.senders.pop(nonce.device_id, None)  # revoked meanwhile: refused from now on
+        raise
     if int.from_bytes(os.urandom(1), "big") < 4:  # now and then, forget old nonces
         with hq.write_engine.begin() as conn:
             conn.execute(delete(hq_nonce).where(hq_nonce.c.at < nonce.at - 2 * CLOCK_WINDOW_S))
@@ -328,8 +332,8 @@ def _authenticated_sync(hq: admin.Hq, header: str, body: bytes) -> ingest.Ingest
 def _authenticate(
     hq: admin.Hq, header: str, body: bytes
 ) -> tuple[dict[str, Any] | None, ingest.Nonce]:
-    """Check the signed request header; return the device's row (None for a device
-    enrolling with this bundle) and the request's nonce, which the sync takes in its own
+    """Check the signed request header; return the device's key and stronghold
+    (``ingest.sender``; None for a device enrolling with this bundle) and the request's nonce, which the sync takes in its own
     transaction (``ingest.ingest``). Raises a refusal."""
     auth = parse_auth(header)
     device, ts, nonce, sig = (auth.get(k) for k in ("device", "ts", "nonce", "sig"))
@@ -338,8 +342,7 @@ def _authenticate(
     clear, _sealed = bundle.read_clear(body)
     if clear["from"] != device:
         raise BadSignature()
-    with hq.engine.connect() as conn:
-        row = ingest.device_row(conn, device)
+    row = ingest.sender(hq, device)
     if row is not None:
         if row["revoked_at"]:
             raise DeviceRevoked()

@@ -10,7 +10,7 @@ import urllib.error
 import urllib.request
 
 import pytest
-from sqlalchemy import func, select
+from sqlalchemy import func, select, update
 
 from app.hq import admin, ingest
 from app.hq.db import hq_device, hq_meta, hq_nonce
@@ -107,6 +107,29 @@ def test_a_revoked_device_is_told_in_its_language(live):
         status, body = _post(server.url, data, state, lang=lang)
         assert status == 403 and body["code"] == "device_revoked"
         assert body["message"] == DeviceRevoked().message(lang)
+
+
+def test_a_computer_revoked_by_another_process_is_refused_whole(live):
+    """The service keeps a device's key once read; a revocation made elsewhere (the CLI)
+    is still found in the sync's transaction, which refuses the sync whole."""
+    world, server = live
+    a1 = world["a1"]
+    service.sync_now(a1, server.url, client=quick(server.url))
+    state = device.state_of(a1)
+    assert state.device_id in world.hq.senders
+    person(a1, "Kechikkan")
+    with world.hq.write_engine.begin() as conn:
+        conn.execute(
+            update(hq_device)
+            .where(hq_device.c.device_id == state.device_id)
+            .values(revoked_at="2026-01-01 00:00:00.000000")
+        )
+    before = hq_changes(world)
+    status, body = _post(server.url, device.export_bundle(a1).data, state)
+    assert status == 403 and body["code"] == "device_revoked"
+    assert hq_changes(world) == before and state.device_id not in world.hq.senders
+    status, body = _post(server.url, device.export_bundle(a1).data, state)
+    assert status == 403 and body["code"] == "device_revoked"
 
 
 def _post(url, data, state, *, lang="en", schema=None, protocol="1", auth=None):
