@@ -154,6 +154,13 @@ def check_versions(protocol: Any, schema: Any) -> None:
 _DEVICE_ROW = select(hq_device).where(hq_device.c.device_id == bindparam("device"))
 _APPLIED = select(hq_bundle.c.bundle_id).where(hq_bundle.c.bundle_id == bindparam("bundle"))
 _LOCK = text("SELECT pg_advisory_xact_lock(:k)")
+# The lock and the nonce in one round trip; whichever the statement takes first, a replay
+# racing its original waits for that one's transaction and then finds the nonce taken.
+_LOCK_AND_NONCE = text(
+    "WITH n AS (INSERT INTO hq_nonce (nonce, device_id, at) VALUES (:n, :d, :at) "
+    "ON CONFLICT DO NOTHING RETURNING 1) "
+    "SELECT (SELECT count(*) FROM n) FROM (SELECT pg_advisory_xact_lock(:k)) AS l"
+)
 _BUNDLE_INSERT = hq_bundle.insert()
 
 
@@ -245,11 +252,21 @@ def sender_key_for(hq: Hq, known: dict[str, Any] | None = None) -> _SenderKey:
     return _SenderKey(hq, known)
 
 
-def _lock_stronghold(conn: Connection, stronghold: str) -> None:
-    """Serialise the syncs of one stronghold (PostgreSQL; SQLite writers are serial)."""
-    if conn.dialect.name == "postgresql":
-        key = int.from_bytes(hashlib.sha256(stronghold.encode()).digest()[:8], "big", signed=True)
+def _lock_stronghold(conn: Connection, stronghold: str, nonce: Nonce | None = None) -> None:
+    """Serialise the syncs of one stronghold (PostgreSQL; SQLite writers are serial), and
+    take the request's nonce (``_take_nonce``): on PostgreSQL by the same statement."""
+    if conn.dialect.name != "postgresql":
+        _take_nonce(conn, nonce)
+        return
+    key = int.from_bytes(hashlib.sha256(stronghold.encode()).digest()[:8], "big", signed=True)
+    if nonce is None:
         conn.execute(_LOCK, {"k": key})
+        return
+    fresh = conn.execute(
+        _LOCK_AND_NONCE, {"k": key, "n": nonce.value, "d": nonce.device_id, "at": nonce.at}
+    ).scalar_one()
+    if not fresh:
+        raise RequestReplayed()
 
 
 def _code_usable(conn: Connection, code: Any, stronghold: str) -> bool:
@@ -915,8 +932,7 @@ def _ingest_changes(
     incoming = list(zip(parsed, opened.lines, strict=True))
 
     with hq.write_engine.begin() as conn:
-        _lock_stronghold(conn, stronghold)
-        _take_nonce(conn, nonce)
+        _lock_stronghold(conn, stronghold, nonce)
         device, applied, number = _device_state(conn, device_id, header["bundle"])
         if device is None:
             device, number = enrol_device(
