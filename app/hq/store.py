@@ -74,9 +74,7 @@ class Store:
                     f'SELECT {col_sql} FROM "{table}" WHERE id IN ({marks})', chunk
                 ).fetchall()
             else:
-                rows = self.conn.execute(
-                    _select_by_ids(table, tuple(cols)), {"ids": _pg_array(chunk)}
-                )
+                rows = self.raw.execute(_select_by_ids(table, tuple(cols)), (_pg_array(chunk),))
             if self.sqlite:
                 # SQLite holds the wire form already, but for blobs.
                 for row in rows:
@@ -101,7 +99,7 @@ class Store:
                     f'SELECT id FROM "{table}" WHERE id IN ({marks})', tuple(chunk)
                 ).fetchall()
             else:
-                rows = self.conn.execute(_select_by_ids(table, ("id",)), {"ids": _pg_array(chunk)})
+                rows = self.raw.execute(_select_by_ids(table, ("id",)), (_pg_array(chunk),))
             found.update(catalog.to_wire("uuid", r[0]) for r in rows)
         return found
 
@@ -216,7 +214,7 @@ class Store:
                     (table, *chunk),
                 )
             else:
-                rows = self.conn.execute(_HISTORY, {"tbl": table, "ids": _pg_array(chunk)})
+                rows = self.raw.execute(_HISTORY, (table, _pg_array(chunk)))
             for row_id, stamp, payload in rows:
                 change = orjson.loads(payload)
                 history[row_id].append((stamp, change["f"], change.get("c")))
@@ -317,8 +315,10 @@ _NUMBER_AND_LOG = text(
 
 # PostgreSQL: one array parameter instead of an expanded IN list (cheaper to build, and
 # one cached statement whatever the number of ids).
-_HISTORY = text(
-    "SELECT row_id, hlc, payload FROM hq_change WHERE tbl = :tbl AND row_id = ANY(CAST(:ids AS text[]))"
+# Both run on the DB-API cursor (psycopg's placeholders), without SQLAlchemy's work per
+# statement: a sync looks up the rows of each table it touches.
+_HISTORY = (
+    "SELECT row_id, hlc, payload FROM hq_change WHERE tbl = %s AND row_id = ANY(CAST(%s AS text[]))"
 )
 
 
@@ -367,9 +367,9 @@ _HEX_ID = re.compile(r"[0-9a-f]{32}")
 
 
 @cache
-def _select_by_ids(table: str, cols: tuple[str, ...]) -> Any:
+def _select_by_ids(table: str, cols: tuple[str, ...]) -> str:
     col_sql = ", ".join(f'"{c}"' for c in cols)
-    return text(f'SELECT {col_sql} FROM "{table}" WHERE id = ANY(CAST(:ids AS uuid[]))')
+    return f'SELECT {col_sql} FROM "{table}" WHERE id = ANY(CAST(%s AS uuid[]))'
 
 
 def hq_stamp(existing: dict[str, str], node: str) -> str:

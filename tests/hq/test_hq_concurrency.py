@@ -12,6 +12,7 @@ from app.services.persons import persons
 from app.sync import device
 from app.sync.client import auth_header
 from app.sync.crypto import KeyPair, b64
+from tests.sync.world import S1, rows_of
 
 
 def test_concurrent_imports_keep_numbers_gap_free(world):
@@ -147,3 +148,19 @@ def test_computers_enrolling_at_once_get_numbers_of_their_own(world):
     with world.hq.engine.connect() as conn:
         for device_id, number in numbers.items():
             assert ingest.device_number(conn, device_id, "TP-7777") == number
+
+
+def test_edits_of_one_record_merge_on_either_database(world):
+    """HQ folds a row's field stamps from its log (PostgreSQL and SQLite alike): edits of
+    different fields both survive, the same field's loser is kept as a conflict."""
+    a1, a2 = world["a1"], world["a2"]
+    p = persons.create(a1, surname="Birlashgan", given_name="Ali", birth_date="01.01.1990", sex="m")
+    world.settle()
+    persons.update(a1, p.id, surname="Birinchi")
+    persons.update(a2, p.id, surname="Ikkinchi", given_name="Vali")
+    world.settle(rounds=3)
+    assert persons.get(a1, p.id).given_name == persons.get(a2, p.id).given_name == "Vali"
+    assert persons.get(a1, p.id).surname == persons.get(a2, p.id).surname
+    assert rows_of(a1.engine, S1.code) == rows_of(a2.engine, S1.code)
+    with world.hq.engine.connect() as conn:
+        assert conn.exec_driver_sql("SELECT count(*) FROM hq_conflict").scalar() == 1
