@@ -1141,12 +1141,19 @@ def _reply_lines(
 
 
 def _reply_lines_statement(snapshot: bool) -> Any:
+    # The stronghold's changes and HQ's shared ones (no stronghold) are two ranges of the
+    # partition index, read as two: a single condition with OR made PostgreSQL walk every
+    # stronghold's changes after the cursor.
     own = "" if snapshot else "AND c.origin != :d "
+    part = (
+        "SELECT server_seq, stronghold_code, origin, payload FROM hq_change "
+        "WHERE stronghold_code {} AND server_seq > :start"
+    )
     return text(
         "WITH m AS (SELECT value FROM hq_counter WHERE name = 'server_seq') "
         "SELECT m.value, c.server_seq, c.stronghold_code, c.origin, c.payload "
-        "FROM m LEFT JOIN hq_change c ON (c.stronghold_code = :s OR c.stronghold_code "
-        f"IS NULL) AND c.server_seq > :start AND c.server_seq <= m.value {own}"
+        f"FROM m LEFT JOIN ({part.format('= :s')} UNION ALL {part.format('IS NULL')}) AS c "
+        f"ON c.server_seq <= m.value {own}"
         "ORDER BY c.server_seq"
     )
 
