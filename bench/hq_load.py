@@ -345,7 +345,6 @@ def run_once(args, label: str, db_url: str | None, mode: str) -> dict:
             _cpu_seconds(pg_pids),
             time.process_time(),
             _busy_seconds(),
-            time.perf_counter(),
         )
         start_at = time.perf_counter() + 0.5
         interval = (args.changes / args.rate) if mode == "paced" else 0.0
@@ -374,7 +373,6 @@ def run_once(args, label: str, db_url: str | None, mode: str) -> dict:
             _cpu_seconds(pg_pids | _backends(db_url)) - cpu_before[1],
             time.process_time() - cpu_before[2],
             _busy_seconds() - cpu_before[3],
-            time.perf_counter() - cpu_before[4],
         )
         for d in devices:
             if d.reply:
@@ -417,8 +415,10 @@ def run_once(args, label: str, db_url: str | None, mode: str) -> dict:
             "server_cpu_ms": 1000 * cpu[0] / args.devices,
             "postgres_cpu_ms": 1000 * cpu[1] / args.devices if db_url else 0.0,
             "client_cpu_ms": 1000 * cpu[2] / args.devices,
-            "machine_busy": (cpu[0] + cpu[1] + cpu[2]) / (cpu[4] * (os.cpu_count() or 1)),
-            "all_busy": cpu[3] / (cpu[4] * (os.cpu_count() or 1)),
+            # Of the cores' time from the start to the last answer (the half second before
+            # the start, when nothing is sent, left out).
+            "machine_busy": (cpu[0] + cpu[1] + cpu[2]) / (total * (os.cpu_count() or 1)),
+            "all_busy": cpu[3] / (total * (os.cpu_count() or 1)),
             "load": os.getloadavg()[0],
         }
     finally:
