@@ -154,6 +154,7 @@ hq_rejected = Table(
     Column("params", Text, nullable=False),
     Column("fields", Text, nullable=False),
     Column("at", String(32), nullable=False),
+    Index("ix_hq_rejected_device", "device_id"),  # each sync reads its device's (h0003)
 )
 
 # A device's copy of a row HQ already had under another id (catalog.NATURAL_KEYS).
@@ -164,6 +165,7 @@ hq_alias = Table(
     Column("row_id", String(32), primary_key=True),
     Column("target_id", String(32), nullable=False),
     Column("device_id", String(64), nullable=False),
+    Index("ix_hq_alias_device", "device_id"),  # each sync reads its device's (h0003)
 )
 
 hq_conflict = Table(
