@@ -349,6 +349,9 @@ class DeviceInfo:
     last_transport: str | None
     revoked_at: str | None
     app_version: str
+    # Its number among its stronghold's computers, in the numbers of the documents it
+    # issues (TP-0101/2026-K2-00001 for 2); None until HQ has numbered it.
+    number: int | None = None
 
 
 def list_devices(hq: Hq) -> list[DeviceInfo]:
@@ -366,6 +369,13 @@ def list_devices(hq: Hq) -> list[DeviceInfo]:
             .mappings()
             .fetchall()
         )
+        prefix = "device_number:"
+        numbers = {
+            key[len(prefix) :]: int(value)
+            for key, value in conn.execute(
+                select(hq_meta.c.key, hq_meta.c.value).where(hq_meta.c.key.startswith(prefix, autoescape=True))
+            )
+        }
     return [
         DeviceInfo(
             r["device_id"],
@@ -377,6 +387,7 @@ def list_devices(hq: Hq) -> list[DeviceInfo]:
             r["last_transport"],
             r["revoked_at"],
             r["app_version"],
+            numbers.get(r["device_id"]),
         )
         for r in rows
     ]

@@ -123,6 +123,15 @@ def test_usb_exchange_through_the_commands(world, tmp_path, capsys, monkeypatch)
     devices = json.loads(out)
     assert {d["stronghold_code"] for d in devices} == {S1.code, S2.code}
     device_id = next(d["device_id"] for d in devices if d["last_transport"] == "usb")
+    # Each computer's number among its stronghold's, as its documents carry it.
+    by_stronghold: dict[str, list[int]] = {}
+    for d in devices:
+        by_stronghold.setdefault(d["stronghold_code"], []).append(d["number"])
+    assert all(sorted(n) == list(range(1, len(n) + 1)) for n in by_stronghold.values())
+    code, out, _ = run(capsys, "--data-dir", hq_dir, "hq", "devices")
+    line = next(x for x in out.splitlines() if device_id in x)
+    number = next(d["number"] for d in devices if d["device_id"] == device_id)
+    assert f" K{number} " in line
     assert refused(capsys, "--data-dir", hq_dir, "hq", "revoke", "zz")
     code, out, _ = run(capsys, "--data-dir", hq_dir, "hq", "revoke", device_id[:12])
     assert code == 0 and device_id in out
