@@ -81,5 +81,5 @@ def cmd_report_monthly(args: argparse.Namespace) -> int:
     with open_register(args) as reg:
         printed = documents.issue(reg, "monthly-report", None, _doc_lang(args), month=month)
     write_atomically(out, printed.pdf)
-    print(f"{_('Issued')} {printed.document.number}: {out}")
+    print(_("Issued") + f" {printed.document.number}: {out}")
     return 0

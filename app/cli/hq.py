@@ -237,9 +237,10 @@ def cmd_devices(args: argparse.Namespace) -> int:
         state = _("revoked") if d.revoked_at else _("in use")
         last = _fmt(d.last_sync_at) or _("never")
         number = f"K{d.number}" if d.number else "-"  # as in its documents' numbers
+        last_sync = _("last sync:")
         print(
             f"{d.stronghold_code:<12} {number:<4} {d.device_id}  {state:<8} "
-            f"{_('last sync:')} {last}  {d.stronghold_name}"
+            f"{last_sync} {last}  {d.stronghold_name}"
         )
     return 0
 

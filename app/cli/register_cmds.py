@@ -174,14 +174,15 @@ def cmd_person_show(args: argparse.Namespace) -> int:
         return 0
     p = card.person
     print(" ".join(x for x in (p.surname, p.given_name, p.patronymic) if x))
-    print(f"  {_('Birth date')}: {fmt_date(p.birth_date)}   PINFL: {p.pinfl or '—'}   "
-          f"{_('Passport')}: {p.passport or '—'}   {_('Phone')}: {p.phone or '—'}")
+    born, passport, phone = _("Birth date"), _("Passport"), _("Phone")
+    print(f"  {born}: {fmt_date(p.birth_date)}   PINFL: {p.pinfl or '—'}   "
+          f"{passport}: {p.passport or '—'}   {phone}: {p.phone or '—'}")
     address = ", ".join(x for x in (p.makhalla, p.street, p.house, p.flat) if x)
-    print(f"  {_('Address')}: {address or '—'}")
+    print("  " + _("Address") + f": {address or '—'}")
     from app.domain.enums import RegisterCategory
 
     for e in card.registers:
-        print(f"  {_('Register')}: {RegisterCategory(e.category).label} ({e.status}), "
+        print("  " + _("Register") + f": {RegisterCategory(e.category).label} ({e.status}), "
               f"{fmt_date(e.start_date)}–{fmt_date(e.end_date)}")
     sections = [(_("Check-ins"), card.check_ins), (_("Violations"), card.violations),
                 (_("Visits"), card.visits), (_("Disputes"), card.disputes),
