@@ -34,6 +34,9 @@ psql_admin() { su postgres -c "psql -v ON_ERROR_STOP=1 -q -t -A -p ${PG_PORT} -c
 if [ -z "$(psql_admin "SELECT 1 FROM pg_roles WHERE rolname = '${PG_USER}'")" ]; then
     quiet psql_admin "CREATE ROLE ${PG_USER} LOGIN CREATEDB PASSWORD '${PG_PASSWORD}'"
 fi
+# DROP DATABASE .. WITH (FORCE) of a test's database must also end an autovacuum worker
+# that happens to be on it, which only a member of pg_signal_backend may do.
+quiet psql_admin "GRANT pg_signal_backend TO ${PG_USER}"
 if [ -z "$(psql_admin "SELECT 1 FROM pg_database WHERE datname = '${PG_DB}'")" ]; then
     quiet psql_admin "CREATE DATABASE ${PG_DB} OWNER ${PG_USER}"
 fi

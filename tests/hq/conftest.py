@@ -17,6 +17,7 @@ import pytest
 import uvicorn
 from sqlalchemy import create_engine, text
 from sqlalchemy.engine import make_url
+from sqlalchemy.exc import DBAPIError
 
 from app.hq.server import create_app
 from tests.sync.world import World, build_template
@@ -50,9 +51,20 @@ def create_database(admin_url: str, *, template: str | None = None) -> str:
 def drop_database(admin_url: str, url: str) -> None:
     name = make_url(url).database
     engine = _admin_engine(admin_url)
-    with engine.connect() as conn:
-        conn.execute(text(f"DROP DATABASE IF EXISTS {name} WITH (FORCE)"))
-    engine.dispose()
+    try:
+        for attempt in range(40):
+            try:
+                with engine.connect() as conn:
+                    conn.execute(text(f"DROP DATABASE IF EXISTS {name} WITH (FORCE)"))
+                return
+            except DBAPIError as exc:
+                # An autovacuum worker on the database, which a role outside
+                # pg_signal_backend may not end (.ci/postgres.sh grants it): it soon ends.
+                if "pg_signal_backend" not in str(exc) or attempt == 39:
+                    raise
+                time.sleep(0.25)
+    finally:
+        engine.dispose()
 
 
 @pytest.fixture(scope="session")
