@@ -132,10 +132,10 @@ def test_a_computer_revoked_by_another_process_is_refused_whole(live):
     assert status == 403 and body["code"] == "device_revoked"
 
 
-def _post(url, data, state, *, lang="en", schema=None, protocol="1", auth=None):
+def _sync_request(url, data, auth, *, lang="en", schema=None, protocol="1"):
     from app.sync import versions
 
-    req = urllib.request.Request(
+    return urllib.request.Request(
         url + "/v1/sync",
         data=data,
         method="POST",
@@ -144,9 +144,14 @@ def _post(url, data, state, *, lang="en", schema=None, protocol="1", auth=None):
             "X-Tayanch-Protocol": protocol,
             "X-Tayanch-Schema": schema or versions.head(),
             "Accept-Language": lang,
-            AUTH_HEADER: auth or auth_header(state.keys, state.device_id, "POST", "/v1/sync", data),
+            AUTH_HEADER: auth,
         },
     )
+
+
+def _post(url, data, state, *, lang="en", schema=None, protocol="1", auth=None):
+    auth = auth or auth_header(state.keys, state.device_id, "POST", "/v1/sync", data)
+    req = _sync_request(url, data, auth, lang=lang, schema=schema, protocol=protocol)
     try:
         with urllib.request.urlopen(req, timeout=30) as resp:
             return resp.status, resp.read()
@@ -193,21 +198,8 @@ def test_a_replayed_request_and_bad_signatures_are_refused(live):
 
 def _send(url, data, auth):
     """POST a sync request with this exact auth header: (status, X-Tayanch-Status or code)."""
-    from app.sync import versions
-
-    req = urllib.request.Request(
-        url + "/v1/sync",
-        data=data,
-        method="POST",
-        headers={
-            "Content-Type": "application/octet-stream",
-            "X-Tayanch-Protocol": "1",
-            "X-Tayanch-Schema": versions.head(),
-            AUTH_HEADER: auth,
-        },
-    )
     try:
-        with urllib.request.urlopen(req, timeout=30) as resp:
+        with urllib.request.urlopen(_sync_request(url, data, auth), timeout=30) as resp:
             return resp.status, resp.headers["X-Tayanch-Status"]
     except urllib.error.HTTPError as err:
         body = err.read()
