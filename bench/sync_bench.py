@@ -41,6 +41,7 @@ from app.db.engine import connect_raw  # noqa: E402
 from app.db.register import Register, StrongholdInfo  # noqa: E402
 from app.domain.base import new_id  # noqa: E402
 from app.hq import admin, ingest  # noqa: E402
+from app.services.persons import PERSON_FIELDS  # noqa: E402
 from app.sync import device  # noqa: E402
 
 FAST_KDF = {"time_cost": 1, "memory_cost": 8192, "parallelism": 1}
@@ -75,30 +76,11 @@ NAMES = [
 ]
 PATRONYMICS = ["Anvarovich", "Dilmurod oʻgʻli", "Anvarovna", "Dilmurod qizi", "Karimovich"]
 STREETS = ["Navoiy", "Amir Temur", "Bobur", "Mustaqillik", "Chilonzor", "Qatortol"]
+# The person rows below, as tuples in this order: bookkeeping, then every field but the
+# makhalla reference and the photo.
 COLUMNS = (
-    "id",
-    "stronghold_code",
-    "created_at",
-    "updated_at",
-    "deleted",
-    "version",
-    "surname",
-    "given_name",
-    "patronymic",
-    "birth_date",
-    "sex",
-    "pinfl",
-    "passport",
-    "phone",
-    "phone2",
-    "region",
-    "district",
-    "makhalla",
-    "street",
-    "house",
-    "flat",
-    "workplace",
-    "notes",
+    *("id", "stronghold_code", "created_at", "updated_at", "deleted", "version"),
+    *(f for f in PERSON_FIELDS if f not in ("makhalla_id", "photo")),
 )
 
 

@@ -369,11 +369,13 @@ def list_devices(hq: Hq) -> list[DeviceInfo]:
             .mappings()
             .fetchall()
         )
-        prefix = "device_number:"
+        prefix = db.DEVICE_NUMBER_PREFIX
         numbers = {
             key[len(prefix) :]: int(value)
             for key, value in conn.execute(
-                select(hq_meta.c.key, hq_meta.c.value).where(hq_meta.c.key.startswith(prefix, autoescape=True))
+                select(hq_meta.c.key, hq_meta.c.value).where(
+                    hq_meta.c.key.startswith(prefix, autoescape=True)
+                )
             )
         }
     return [

@@ -51,6 +51,16 @@ BUSY_TIMEOUT_MS = 30_000
 
 metadata = MetaData()
 
+DEVICE_NUMBER_PREFIX = "device_number:"
+
+
+def device_number_key(of: str) -> str:
+    """hq_meta's key for a device's number among its stronghold's computers (``of`` the
+    device's id), and hq_counter's name for the counter that gives them (``of`` the
+    stronghold's code)."""
+    return DEVICE_NUMBER_PREFIX + of
+
+
 hq_meta = Table(
     "hq_meta",
     metadata,

@@ -26,6 +26,7 @@ from sqlalchemy import BigInteger, Connection, bindparam, case, exists, select, 
 from app import __version__
 from app.hq.admin import Hq
 from app.hq.db import (
+    device_number_key,
     hq_alias,
     hq_bundle,
     hq_conflict,
@@ -234,7 +235,7 @@ def _device_state(
     row = (
         conn.execute(
             _DEVICE_STATE,
-            {"device": device_id, "bundle": bundle_id, "number_key": f"device_number:{device_id}"},
+            {"device": device_id, "bundle": bundle_id, "number_key": device_number_key(device_id)},
         )
         .mappings()
         .first()
@@ -287,13 +288,20 @@ def device_number(conn: Connection, device_id: str, stronghold: str) -> int:
     synced), never reused. Its documents carry it (app/services/documents.py), so two
     computers working apart never issue the same number. Kept in HQ's own key-value and
     counter tables."""
-    known = conn.execute(_NUMBER_OF, {"key": f"device_number:{device_id}"}).scalar()
+    known = _known_number(conn, device_id)
     if known is not None:
-        return int(known)
+        return known
     return _number_device(conn, device_id, stronghold)
 
 
 _NUMBER_OF = select(hq_meta.c.value).where(hq_meta.c.key == bindparam("key"))
+
+
+def _known_number(conn: Connection, device_id: str) -> int | None:
+    number = conn.execute(_NUMBER_OF, {"key": device_number_key(device_id)}).scalar()
+    return int(number) if number is not None else None
+
+
 # The stronghold's next number, by one statement that two enrolments at once cannot both
 # read before either writes (the upsert locks the counter's row, or creates it).
 _NEXT_NUMBER = text(
@@ -303,8 +311,8 @@ _NEXT_NUMBER = text(
 
 
 def _number_device(conn: Connection, device_id: str, stronghold: str) -> int:
-    number = conn.execute(_NEXT_NUMBER, {"name": f"device_number:{stronghold}"}).scalar_one()
-    conn.execute(hq_meta.insert().values(key=f"device_number:{device_id}", value=str(number)))
+    number = conn.execute(_NEXT_NUMBER, {"name": device_number_key(stronghold)}).scalar_one()
+    conn.execute(hq_meta.insert().values(key=device_number_key(device_id), value=str(number)))
     return int(number)
 
 
@@ -1268,9 +1276,7 @@ def build_reply(
         assert device is not None
         max_seq, lines = _reply_lines(conn, device, cursor, snapshot)
         rekeys = _rekeys(Store(conn), device_id)
-        number = conn.execute(
-            select(hq_meta.c.value).where(hq_meta.c.key == f"device_number:{device_id}")
-        ).scalar()
+        number = _known_number(conn, device_id)
     now = hlc.now_ms()
     with hq.write_engine.begin() as conn:
         _take_nonce(conn, nonce)

@@ -15,35 +15,45 @@ from app.sync.crypto import KeyPair, b64
 from tests.sync.world import S1, rows_of
 
 
-def test_concurrent_imports_keep_numbers_gap_free(world):
-    regs = [world[name] for name in ("a1", "a2", "b1")]
-    made: dict[str, list] = {reg.device_id: [] for reg in regs}
-    errors = []
+def _at_once(target, argument_lists) -> list[str]:
+    """Run ``target`` once per argument tuple, each on a thread of its own; return what
+    they raised (a thread's exception would otherwise go unseen)."""
+    errors: list[str] = []
 
-    def work(reg):
+    def run(*args):
         try:
-            for round_ in range(3):
-                for i in range(8):
-                    made[reg.device_id].append(
-                        persons.create(
-                            reg,
-                            surname=f"Parallel{round_}x{i}",
-                            given_name="Ali",
-                            birth_date="01.01.1990",
-                            sex="m",
-                        ).id
-                    )
-                result = ingest.ingest(world.hq, device.export_bundle(reg).data)
-                device.import_reply(reg, result.reply)
-        except Exception as exc:  # reported below
+            target(*args)
+        except Exception as exc:  # reported by the caller
             errors.append(repr(exc))
 
-    threads = [threading.Thread(target=work, args=(r,)) for r in regs]
+    threads = [threading.Thread(target=run, args=args) for args in argument_lists]
     for t in threads:
         t.start()
     for t in threads:
         t.join()
-    assert not errors
+    return errors
+
+
+def test_concurrent_imports_keep_numbers_gap_free(world):
+    regs = [world[name] for name in ("a1", "a2", "b1")]
+    made: dict[str, list] = {reg.device_id: [] for reg in regs}
+
+    def work(reg):
+        for round_ in range(3):
+            for i in range(8):
+                made[reg.device_id].append(
+                    persons.create(
+                        reg,
+                        surname=f"Parallel{round_}x{i}",
+                        given_name="Ali",
+                        birth_date="01.01.1990",
+                        sex="m",
+                    ).id
+                )
+            result = ingest.ingest(world.hq, device.export_bundle(reg).data)
+            device.import_reply(reg, result.reply)
+
+    assert not _at_once(work, [(r,) for r in regs])
     with world.hq.engine.connect() as conn:
         seqs = [
             r[0]
@@ -93,11 +103,7 @@ def test_the_same_signed_request_twice_at_once_is_applied_once(world):
         except RequestReplayed:
             outcomes.append("replayed")
 
-    threads = [threading.Thread(target=send) for _ in range(2)]
-    for t in threads:
-        t.start()
-    for t in threads:
-        t.join()
+    assert not _at_once(send, [(), ()])
     assert sorted(outcomes) == ["applied", "replayed"]
     with world.hq.engine.connect() as conn:
         assert conn.exec_driver_sql("SELECT count(*) FROM hq_bundle").scalar() == bundles + 1
@@ -117,7 +123,6 @@ def test_computers_enrolling_at_once_get_numbers_of_their_own(world):
     codes = [admin.new_enrolment_code(world.hq, "TP-7777") for _ in range(count)]
     start = threading.Barrier(count)
     numbers: dict[str, int] = {}
-    errors = []
 
     def enrol(code):
         keys = KeyPair.generate()
@@ -130,20 +135,12 @@ def test_computers_enrolling_at_once_get_numbers_of_their_own(world):
             "box_pub": b64(keys.box_pub),
         }
         start.wait()
-        try:
-            with world.hq.write_engine.begin() as conn:
-                _row, numbers[device_id] = ingest.enrol_device(
-                    conn, request, device_id=device_id, sign_pub=keys.sign_pub
-                )
-        except Exception as exc:  # reported below
-            errors.append(repr(exc))
+        with world.hq.write_engine.begin() as conn:
+            _row, numbers[device_id] = ingest.enrol_device(
+                conn, request, device_id=device_id, sign_pub=keys.sign_pub
+            )
 
-    threads = [threading.Thread(target=enrol, args=(c,)) for c in codes]
-    for t in threads:
-        t.start()
-    for t in threads:
-        t.join()
-    assert not errors
+    assert not _at_once(enrol, [(c,) for c in codes])
     assert sorted(numbers.values()) == list(range(1, 1 + count))
     with world.hq.engine.connect() as conn:
         for device_id, number in numbers.items():
