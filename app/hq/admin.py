@@ -110,6 +110,10 @@ class Hq:
     def write_engine(self) -> Engine:
         return db.writer(self.engine)  # made once: each sync begins a transaction on it
 
+    @cached_property
+    def read_engine(self) -> Engine:
+        return db.reader(self.engine)  # see db.reader
+
     def __post_init__(self) -> None:
         # SQLite: its write-ahead log is copied into the file beside the syncs.
         self.checkpointer = db.Checkpointer(self.engine) if db.is_sqlite(self.engine) else None

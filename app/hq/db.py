@@ -302,6 +302,14 @@ def writer(engine: Engine) -> Engine:
     return engine.execution_options(write=True)
 
 
+def reader(engine: Engine) -> Engine:
+    """For reads of a statement or two outside the syncs' transactions (a device's key,
+    whether a bundle was applied). On PostgreSQL these run outside any transaction: a read
+    in one ends with a rollback, and psycopg forgets the connection's prepared statements
+    at every rollback, so the next sync on that connection would be planned afresh."""
+    return engine if is_sqlite(engine) else engine.execution_options(isolation_level="AUTOCOMMIT")
+
+
 def _hq_config() -> Config:
     cfg = Config()
     cfg.set_main_option("script_location", str(HQ_MIGRATIONS))

@@ -181,7 +181,7 @@ def sender(hq: Hq, device_id: str) -> dict[str, Any] | None:
     known = hq.senders.get(device_id)
     if known is not None:
         return known
-    with hq.engine.connect() as conn:
+    with hq.read_engine.connect() as conn:
         row = device_row(conn, device_id)
     if row is None or row["revoked_at"]:
         return row
@@ -200,7 +200,7 @@ class _SenderKey:
     def __call__(self, clear: dict[str, Any]) -> bytes:
         device = self.device
         if device is None or device["device_id"] != clear["from"]:
-            with self.hq.engine.connect() as conn:
+            with self.hq.read_engine.connect() as conn:
                 device = self.device = device_row(conn, clear["from"])
         if device is not None:
             if device["revoked_at"]:
@@ -888,7 +888,7 @@ def ingest(
     if known_device is not None and (
         hq.engine.dialect.name == "sqlite" or len(opened.lines) > CHECK_FIRST_LINES
     ):
-        with hq.engine.connect() as conn:
+        with hq.read_engine.connect() as conn:
             done = _applied(conn, header["bundle"])
     if known_device is not None:
         stronghold = known_device["stronghold_code"]
@@ -898,7 +898,7 @@ def ingest(
         if not isinstance(stronghold, str):
             raise UnknownSender(sender=device_id[:40])
         # A stranger's bundle is read only if its code would let it in.
-        with hq.engine.connect() as conn:
+        with hq.read_engine.connect() as conn:
             if not _code_usable(conn, enrol.get("code"), stronghold):
                 raise EnrolCodeInvalid()
     if header.get("stronghold") != stronghold:

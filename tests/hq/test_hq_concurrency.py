@@ -6,6 +6,8 @@ from __future__ import annotations
 import threading
 import uuid
 
+import pytest
+
 from app.hq import admin, ingest, server
 from app.hq.ingest import RequestReplayed
 from app.services.persons import persons
@@ -161,3 +163,25 @@ def test_edits_of_one_record_merge_on_either_database(world):
     assert rows_of(a1.engine, S1.code) == rows_of(a2.engine, S1.code)
     with world.hq.engine.connect() as conn:
         assert conn.exec_driver_sql("SELECT count(*) FROM hq_conflict").scalar() == 1
+
+
+@pytest.mark.parametrize("backend", ["postgresql"])
+def test_syncs_on_postgresql_reuse_their_prepared_statements(world):
+    """Each sync below first reads its device's key (as every device's first sync of the
+    day does in a fresh service process). That read must not end in a rollback, which
+    makes psycopg forget the connection's prepared statements: otherwise every sync's
+    statements are parsed and planned afresh (about 2 ms of PostgreSQL's CPU per sync)."""
+    a1 = world["a1"]
+    state = device.state_of(a1)
+    world.hq.engine.dispose()  # one connection, used by every sync in turn
+    for i in range(7):
+        persons.create(a1, surname=f"Tayyor{i}", given_name="Ali", birth_date="01.01.1990", sex="m")
+        data = device.export_bundle(a1).data
+        world.hq.senders.clear()
+        auth = auth_header(state.keys, state.device_id, "POST", "/v1/sync", data)
+        device.import_reply(a1, server._authenticated_sync(world.hq, auth, data).reply)
+    with world.hq.engine.connect() as conn:
+        prepared = [
+            r[0] for r in conn.exec_driver_sql("SELECT statement FROM pg_prepared_statements")
+        ]
+    assert any("INSERT INTO hq_change" in s for s in prepared), prepared
