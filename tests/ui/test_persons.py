@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import uuid
+
 from PySide6.QtCore import Qt
 
 from app.services.queries import PersonFilter, count_persons
@@ -205,3 +207,32 @@ def test_same_person_in_another_script_is_offered_before_adding(qtbot, window, r
     with qtbot.waitSignal(form.saved, timeout=10_000):
         form.save()
     assert count_persons(reg) == before + 1
+
+
+def test_the_cards_dates_show_whole_and_its_columns_stay_in_view(qtbot, window, reg):
+    """A check-in's date and time widen their column in the card's table instead of being
+    cut off ("21.11.20..."); longer texts grow only while every column stays in view."""
+    with reg.engine.connect() as conn:
+        person_id = conn.exec_driver_sql(
+            "SELECT person_id FROM check_in GROUP BY person_id ORDER BY count(*) DESC LIMIT 1"
+        ).scalar()
+    window.go("persons")
+    card = window.persons.card
+    window.persons.open_person(uuid.UUID(str(person_id)))
+    qtbot.waitUntil(
+        lambda: card.card is not None and card.card.person.id == uuid.UUID(str(person_id)),
+        timeout=10_000,
+    )
+    table = card.tables["check_ins"]
+    card.tabs.setCurrentIndex(card.tabs.indexOf(card.holders["check_ins"]))
+    qtbot.waitUntil(table.isVisible, timeout=5_000)
+    wait_idle(qtbot)
+    qtbot.wait(50)  # the columns are fitted once the rows are painted
+    header = table.horizontalHeader()
+    when = next(i for i, c in enumerate(table.source.columns) if c.key == "at")
+    model, metrics = table.model(), table.fontMetrics()
+    widest = max(
+        metrics.horizontalAdvance(model.index(row, when).data()) for row in range(model.rowCount())
+    )
+    assert header.sectionSize(when) > widest
+    assert header.length() <= table.viewport().width()

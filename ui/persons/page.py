@@ -68,9 +68,7 @@ class PersonsPage(PagedListPage):
                   "passport": 96, "phone": 120, "address": 180, "makhalla": 120}
         table = self.add_table("personsTable",
                                [widths.get(col.key, 120) for col in self.model.columns])
-        table.setWordWrap(False)
         header = table.horizontalHeader()
-        header.setHighlightSections(False)
         header.setContextMenuPolicy(Qt.ContextMenuPolicy.CustomContextMenu)
         header.customContextMenuRequested.connect(self._header_menu)
         for key in ("risk", "passport", "phone", "address", "makhalla"):

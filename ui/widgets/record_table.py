@@ -16,14 +16,19 @@ from PySide6.QtCore import (
     QPersistentModelIndex,
     QSortFilterProxyModel,
     Qt,
+    QTimer,
 )
-from PySide6.QtGui import QColor
+from PySide6.QtGui import QColor, QGuiApplication, QShowEvent
 from PySide6.QtWidgets import QAbstractItemView, QHeaderView, QTableView, QWidget
 
 from app.i18n import _
 from ui.widgets.paged_model import ID_ROLE, ROW_ROLE, Column
 
 SORT_ROLE = Qt.ItemDataRole.UserRole + 3
+# A column whose rows all fit in this width (dates, numbers, statuses) is widened to show
+# them whole; one of longer texts grows to it at most, while the table's width allows, and
+# the cut-off texts show whole in the cell's tooltip.
+FIT_AT_MOST = 200
 
 
 def read_only_rows(table: QTableView) -> None:
@@ -105,12 +110,16 @@ class RecordTableModel(QAbstractTableModel):
 
 
 class RecordTable(QTableView):
-    """A read-only table of records, sortable by clicking a header, keyboard friendly."""
+    """A read-only table of records, sortable by clicking a header, keyboard friendly.
+
+    Each time it is filled, a column its rows do not fit in is widened (``fit_rows``),
+    until the user sizes a column by hand."""
 
     def __init__(self, model: RecordTableModel, parent: QWidget | None = None, *,
                  sortable: bool = True, stretch_last: bool = True) -> None:
         super().__init__(parent)
         self.source = model
+        self._sized_by_user = False
         if sortable:
             proxy = QSortFilterProxyModel(self)
             proxy.setSourceModel(model)
@@ -127,8 +136,55 @@ class RecordTable(QTableView):
         header.setSectionResizeMode(QHeaderView.ResizeMode.Interactive)
         header.setHighlightSections(False)
         # Wide enough for every title from the start (an empty table would clip the longer
-        # Uzbek and Russian ones); filled tables size to their rows, saved widths win.
+        # Uzbek and Russian ones); filled, the columns grow to their rows.
         self.resizeColumnsToContents()
+        header.sectionResized.connect(self._section_resized)
+        model.modelReset.connect(self._refilled)
+
+    def _refilled(self) -> None:
+        # Once the header and the page have taken in the new rows (and not if this table
+        # is gone by then, as after a change of language).
+        QTimer.singleShot(0, self, self.fit_rows)
+
+    def fit_rows(self) -> None:
+        """Widen the columns whose rows are cut off: short values (dates, numbers,
+        statuses) to show them whole; longer texts up to FIT_AT_MOST while the table still
+        fits its width (the last column keeps room for its title). Never narrower, so
+        columns do not jump from record to record, and not once the user sized one."""
+        header = self.horizontalHeader()
+        if self._sized_by_user or not self.source.rows:
+            return
+        last = header.logicalIndex(header.count() - 1) if header.stretchLastSection() else -1
+        wants = {}
+        for col in range(header.count()):
+            if col != last and not header.isSectionHidden(col):
+                want = self.sizeHintForColumn(col)
+                if want > header.sectionSize(col):
+                    wants[col] = want
+        for col, want in wants.items():
+            if want <= FIT_AT_MOST:
+                header.resizeSection(col, want)
+        if not self.isVisible():
+            return  # its width is not known yet: again when it is shown
+        room = self.viewport().width() - header.length()
+        if last >= 0:
+            room += header.sectionSize(last) - header.sectionSizeHint(last)
+        for col, want in wants.items():
+            grow = min(FIT_AT_MOST - header.sectionSize(col), room)
+            if want > FIT_AT_MOST and grow > 0:
+                header.resizeSection(col, header.sectionSize(col) + grow)
+                room -= grow
+
+    def showEvent(self, event: QShowEvent) -> None:  # noqa: N802
+        super().showEvent(event)
+        QTimer.singleShot(0, self, self.fit_rows)
+
+    def _section_resized(self, *_args: Any) -> None:
+        # A column dragged with the mouse: the user's widths stand from now on.
+        if self.horizontalHeader().underMouse() and (
+            QGuiApplication.mouseButtons() & Qt.MouseButton.LeftButton
+        ):
+            self._sized_by_user = True
 
     def current_record(self) -> Any | None:
         index = self.currentIndex()
