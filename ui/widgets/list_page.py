@@ -38,11 +38,13 @@ SEARCH_DELAY_MS = 250  # a fast typist does not start ten searches
 DETAIL_DELAY_MS = 60  # holding an arrow key down does not load every record passed
 
 
-def resize_columns(table: QTableView, widths: Sequence[int]) -> None:
-    """The first columns' widths by position, before any remembered state is restored."""
+def resize_columns(table: QTableView, widths: Sequence[int], *, whole_titles: bool = False) -> None:
+    """The first columns' widths by position, before any remembered state is restored;
+    with ``whole_titles`` (a screen's main list) never narrower than a column's title
+    (the Russian ones are the longest)."""
     header = table.horizontalHeader()
     for i, w in enumerate(widths):
-        header.resizeSection(i, w)
+        header.resizeSection(i, max(w, header.sectionSizeHint(i)) if whole_titles else w)
 
 
 class RecordView(Protocol):
@@ -179,7 +181,7 @@ class RecordListPage(ListPage):
     def add_table(self, table: RecordTable, widths: Sequence[int], view: Any,
                   empty_text: str) -> None:
         self.table = table
-        resize_columns(table, widths)
+        resize_columns(table, widths, whole_titles=True)
         table.selectionModel().currentRowChanged.connect(self._selected)
         self.add_split(view, empty_text)
 
@@ -261,7 +263,7 @@ class PagedListPage(ListPage):
         header.setHighlightSections(False)
         header.setSortIndicator(0, Qt.SortOrder.AscendingOrder)
         header.setSectionsMovable(True)
-        resize_columns(table, widths)
+        resize_columns(table, widths, whole_titles=True)
         header.setStretchLastSection(True)
         table.selectionModel().currentRowChanged.connect(lambda *_a: self._detail_timer.start())
         self.model.loaded.connect(self._loaded)
