@@ -5,6 +5,7 @@ from __future__ import annotations
 from datetime import timedelta
 
 from PySide6.QtCore import Qt
+from PySide6.QtWidgets import QPushButton
 
 from app.domain.base import today_local
 from app.services import statistics, today, ui_queries
@@ -14,6 +15,7 @@ from ui.disputes.forms import DisputeMeasureForm, StatusForm
 from ui.households.forms import MemberForm, VisitForm
 from ui.main_window import MainWindow
 from ui.orders.forms import BreachForm, ExtendForm, OrderForm
+from ui.settings_page import apply_language
 
 
 def test_households_screen_coverage_filter_member_and_visit(qtbot, qtmodeltester, window, reg):
@@ -249,3 +251,24 @@ def test_a_row_reached_by_a_jump_gets_its_record_when_its_page_comes(qtbot, wind
     assert page.table.currentIndex().row() == last
     qtbot.waitUntil(lambda: page.model.id_at(last) is not None
                     and page.card._requested == page.model.id_at(last), timeout=10_000)
+
+
+def test_a_records_buttons_wrap_instead_of_squeezing_its_list(qtbot, window):
+    """At the usual 1366 x 768 and in Russian (the longest titles), the buttons of an order
+    or a dispute go onto a second line when they do not fit, and the list beside keeps room
+    for its first two columns."""
+    window.resize(1366, 768)
+    apply_language("ru")
+    qtbot.waitUntil(lambda: window._shown_language == "ru", timeout=10_000)
+    wait_idle(qtbot)
+    for key in ("orders", "disputes"):
+        page = window.go(key)
+        qtbot.waitUntil(lambda p=page: bool(p.table.source.rows) and p.view.detail is not None,
+                        timeout=10_000)
+        wait_idle(qtbot)
+        header = page.table.horizontalHeader()
+        assert page.table.viewport().width() >= header.sectionSize(0) + header.sectionSize(1), key
+        buttons = [b for b in page.view.body.findChildren(QPushButton) if b.isVisible()]
+        assert len(buttons) >= 5, key
+        for b in buttons:  # each one whole, within the record's side
+            assert b.mapTo(page.view, b.rect().bottomRight()).x() < page.view.width(), key

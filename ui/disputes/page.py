@@ -6,7 +6,7 @@ import uuid
 from datetime import UTC, datetime
 from typing import Any
 
-from PySide6.QtWidgets import QHBoxLayout, QLabel, QWidget
+from PySide6.QtWidgets import QLabel, QWidget
 
 from app.db.register import Register
 from app.domain.enums import (
@@ -24,6 +24,7 @@ from app.services.ui_queries import DisputeDetail, DisputeRow
 from ui import actions, style
 from ui.format import fmt_date, fmt_datetime, label
 from ui.widgets.common import Context, ListOrEmpty, button, muted_label, section_label
+from ui.widgets.flow import flow_row
 from ui.widgets.list_page import DetailView, RecordListPage
 from ui.widgets.paged_model import Column
 from ui.widgets.record_table import RecordTable, RecordTableModel
@@ -52,15 +53,14 @@ class DisputeView(DetailView):
         self.description = QLabel()
         self.description.setWordWrap(True)
         lay.addWidget(self.description)
-        row = QHBoxLayout()
         self.examined_button = button(_("Mark examined"), self.mark_examined)
-        row.addWidget(self.examined_button)
-        row.addWidget(button(_("Measure"), self.add_measure))
-        row.addWidget(button(_("Follow-up"), self.add_follow_up))
-        row.addWidget(button(_("Status…"), self.change_status))
-        row.addWidget(button(_("Issue protection order"), self.issue_order))
-        row.addStretch(1)
-        lay.addLayout(row)
+        lay.addWidget(flow_row(
+            self.examined_button,
+            button(_("Measure"), self.add_measure),
+            button(_("Follow-up"), self.add_follow_up),
+            button(_("Status…"), self.change_status),
+            button(_("Issue protection order"), self.issue_order),
+        ))
         lay.addWidget(section_label(_("Parties")))
         self.parties = RecordTable(RecordTableModel([
             Column("role", N_("Role"), lambda p: label(PartyRole, p.role)),

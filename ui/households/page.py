@@ -7,7 +7,7 @@ import uuid
 from dataclasses import dataclass
 from typing import Any
 
-from PySide6.QtWidgets import QCheckBox, QHBoxLayout, QLabel, QProgressBar, QWidget
+from PySide6.QtWidgets import QCheckBox, QLabel, QProgressBar, QWidget
 
 from app.db.register import Register
 from app.domain.base import today_local
@@ -18,6 +18,7 @@ from app.services.ui_queries import HouseholdDetail, HouseholdFilter, HouseholdR
 from ui import actions, ops, style
 from ui.format import fmt_date, fmt_datetime, label, yes_no
 from ui.widgets.common import Context, ListOrEmpty, button, muted_label, section_label
+from ui.widgets.flow import flow_row
 from ui.widgets.form import ChoiceBox
 from ui.widgets.list_page import DetailView, PagedListPage, resize_columns
 from ui.widgets.paged_model import Column, Fetch, PagedTableModel
@@ -71,18 +72,17 @@ class HouseholdView(DetailView):
         lay.addWidget(self.address)
         self.facts = muted_label()
         lay.addWidget(self.facts)
-        row = QHBoxLayout()
         self.visit_button = button(_("Record visit"), self.record_visit,
                                    tip=_("Record visit (Ctrl+R)"))
-        row.addWidget(self.visit_button)
-        row.addWidget(button(_("Edit"), self.edit))
-        row.addWidget(button(_("Add member"), self.add_member))
-        row.addWidget(button(_("Open person"), self.open_member, tip=_("Open the card of the "
-                                                                       "chosen member")))
-        row.addWidget(button(_("Print visit act…"), self.print_visit,
-                             tip=_("Print the act of the chosen visit (Ctrl+P)")))
-        row.addStretch(1)
-        lay.addLayout(row)
+        lay.addWidget(flow_row(
+            self.visit_button,
+            button(_("Edit"), self.edit),
+            button(_("Add member"), self.add_member),
+            button(_("Open person"), self.open_member,
+                   tip=_("Open the card of the chosen member")),
+            button(_("Print visit act…"), self.print_visit,
+                   tip=_("Print the act of the chosen visit (Ctrl+P)")),
+        ))
         lay.addWidget(section_label(_("Members")))
         self.members = RecordTable(RecordTableModel([
             Column("name", N_("Name"), lambda m: m.name),

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import uuid
 
-from PySide6.QtWidgets import QHBoxLayout, QLabel, QWidget
+from PySide6.QtWidgets import QLabel, QWidget
 
 from app.db.register import Register
 from app.domain.enums import OrderStatus, Prohibition
@@ -15,6 +15,7 @@ from app.services.ui_queries import OrderDetail, OrderRow
 from ui import actions, seams, style
 from ui.format import fmt_date, fmt_datetime, label, labels
 from ui.widgets.common import Context, ListOrEmpty, button, section_label
+from ui.widgets.flow import flow_row
 from ui.widgets.list_page import DetailView, RecordListPage
 from ui.widgets.paged_model import Column
 from ui.widgets.record_table import RecordTable, RecordTableModel
@@ -36,17 +37,16 @@ class OrderView(DetailView):
         self.facts = QLabel()
         self.facts.setWordWrap(True)
         lay.addWidget(self.facts)
-        row = QHBoxLayout()
         self.extend_button = button(_("Extend…"), self.extend)
-        row.addWidget(self.extend_button)
-        row.addWidget(button(_("Record breach"), self.breach))
         self.revoke_button = button(_("Revoke…"), self.revoke)
-        row.addWidget(self.revoke_button)
-        row.addWidget(button(_("Protected person"), lambda: self._open("protected")))
-        row.addWidget(button(_("Respondent"), lambda: self._open("respondent")))
-        row.addWidget(button(_("Print…"), self.print_order, tip=_("Print the order (Ctrl+P)")))
-        row.addStretch(1)
-        lay.addLayout(row)
+        lay.addWidget(flow_row(
+            self.extend_button,
+            button(_("Record breach"), self.breach),
+            self.revoke_button,
+            button(_("Protected person"), lambda: self._open("protected")),
+            button(_("Respondent"), lambda: self._open("respondent")),
+            button(_("Print…"), self.print_order, tip=_("Print the order (Ctrl+P)")),
+        ))
         lay.addWidget(section_label(_("Extensions")))
         self.extensions = RecordTable(RecordTableModel([
             Column("on", N_("Decided"), lambda e: fmt_date(e.on)),
