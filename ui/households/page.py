@@ -151,6 +151,7 @@ class HouseholdView(DetailView):
 
 class HouseholdsPage(PagedListPage):
     key = "households"
+    split_sizes = (480, 680)  # the record beside, with its members and visits, needs room
     nav_title = N_("Households")
     tables = ("household", "household_member", "household_visit", "visit_person", "person")
     view: HouseholdView

@@ -138,6 +138,7 @@ class OrderView(DetailView):
 
 class OrdersPage(RecordListPage):
     key = "orders"
+    split_sizes = (480, 680)  # the order beside, with its extensions and breaches, needs room
     nav_title = N_("Protection orders")
     tables = ("protection_order", "order_extension", "order_breach", "person")
     status_enum = OrderStatus

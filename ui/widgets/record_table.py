@@ -25,10 +25,11 @@ from app.i18n import _
 from ui.widgets.paged_model import ID_ROLE, ROW_ROLE, Column
 
 SORT_ROLE = Qt.ItemDataRole.UserRole + 3
-# A column whose rows all fit in this width (dates, numbers, statuses) is widened to show
-# them whole; one of longer texts grows to it at most, while the table's width allows, and
-# the cut-off texts show whole in the cell's tooltip.
+# A column of short values (a date and time, a number, a status word) is widened to show
+# them whole; others grow to this width at most, narrowest first, while the table's width
+# allows. Cut-off texts show whole in the cell's tooltip.
 FIT_AT_MOST = 200
+SHORT_VALUE = "00.00.0000 00:00"
 
 
 def read_only_rows(table: QTableView) -> None:
@@ -147,31 +148,32 @@ class RecordTable(QTableView):
         QTimer.singleShot(0, self, self.fit_rows)
 
     def fit_rows(self) -> None:
-        """Widen the columns whose rows are cut off: short values (dates, numbers,
-        statuses) to show them whole; longer texts up to FIT_AT_MOST while the table still
-        fits its width (the last column keeps room for its title). Never narrower, so
-        columns do not jump from record to record, and not once the user sized one."""
+        """Widen the columns whose rows are cut off: short values always, to show them
+        whole; the others up to FIT_AT_MOST, narrowest first, while every column stays in
+        view (the last keeps room for its title). Never narrower, so columns do not jump
+        from record to record, and not once the user sized one."""
         header = self.horizontalHeader()
         if self._sized_by_user or not self.source.rows:
             return
         last = header.logicalIndex(header.count() - 1) if header.stretchLastSection() else -1
-        wants = {}
+        short = self.fontMetrics().horizontalAdvance(SHORT_VALUE) + 2 * self.showGrid() + 12
+        wants = []
         for col in range(header.count()):
             if col != last and not header.isSectionHidden(col):
-                want = self.sizeHintForColumn(col)
+                want = min(self.sizeHintForColumn(col), FIT_AT_MOST)
                 if want > header.sectionSize(col):
-                    wants[col] = want
-        for col, want in wants.items():
-            if want <= FIT_AT_MOST:
+                    wants.append((want, col))
+        for want, col in wants:
+            if want <= short:
                 header.resizeSection(col, want)
         if not self.isVisible():
             return  # its width is not known yet: again when it is shown
         room = self.viewport().width() - header.length()
         if last >= 0:
             room += header.sectionSize(last) - header.sectionSizeHint(last)
-        for col, want in wants.items():
-            grow = min(FIT_AT_MOST - header.sectionSize(col), room)
-            if want > FIT_AT_MOST and grow > 0:
+        for want, col in sorted(wants):
+            grow = min(want - header.sectionSize(col), room)
+            if grow > 0:
                 header.resizeSection(col, header.sectionSize(col) + grow)
                 room -= grow
 
