@@ -13,7 +13,7 @@ from __future__ import annotations
 import logging
 from collections.abc import Sequence
 
-from PySide6.QtCore import QPointF, QRectF, Qt
+from PySide6.QtCore import QPointF, QRect, QRectF, Qt
 from PySide6.QtGui import QColor, QFont, QFontMetrics, QPainter, QPen
 from PySide6.QtWidgets import QSizePolicy, QWidget
 
@@ -69,9 +69,12 @@ class BarChart(QWidget):
         fm = QFontMetrics(small)
         p.setFont(bold)
         p.setPen(TEXT)
-        title_h = QFontMetrics(bold).height() + 10
-        p.drawText(QRectF(8, 6, self.width() - 16, title_h), Qt.AlignmentFlag.AlignHCenter,
-                   self.title)
+        # A title longer than the chart is wide goes onto a second line (Russian ones).
+        centred = Qt.AlignmentFlag.AlignHCenter | Qt.TextFlag.TextWordWrap
+        title_w = self.width() - 16
+        title_h = QFontMetrics(bold).boundingRect(
+            QRect(0, 0, title_w, 10_000), centred, self.title).height() + 10
+        p.drawText(QRectF(8, 6, title_w, title_h), centred, self.title)
         legend_h = fm.height() + 8 if len(self.series) > 1 else 0
         area = QRectF(10, title_h + 4, self.width() - 20, self.height() - title_h - legend_h - 12)
         p.setFont(small)
