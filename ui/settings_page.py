@@ -15,7 +15,6 @@ from PySide6.QtWidgets import (
     QFrame,
     QGridLayout,
     QGroupBox,
-    QHBoxLayout,
     QLabel,
     QLineEdit,
     QScrollArea,
@@ -29,6 +28,7 @@ from app.services import reference, ui_actions, ui_queries
 from app.services.base import ROLE_PERMISSIONS
 from ui import ops, seams, style
 from ui.widgets.common import Context, Page, button, muted_label, title_label
+from ui.widgets.flow import flow_row
 from ui.widgets.form import ChoiceBox
 from ui.widgets.paged_model import Column
 from ui.widgets.record_table import RecordTable, RecordTableModel
@@ -42,6 +42,14 @@ INT_SETTINGS = [
     ("household_visit_days", N_("Visit every household every (days)")),
     ("idle_lock_minutes", N_("Lock after idle (minutes)")),
 ]
+
+
+def wrapping_form(box: QWidget) -> QFormLayout:
+    """A form whose field goes below its label when both do not fit side by side (the
+    Russian labels are long): the page then needs no sideways scrolling."""
+    form = QFormLayout(box)
+    form.setRowWrapPolicy(QFormLayout.RowWrapPolicy.WrapLongRows)
+    return form
 
 
 def users_available() -> bool:
@@ -73,7 +81,7 @@ class SettingsPage(Page):
 
         # Stronghold details
         box = QGroupBox(_("Stronghold"))
-        form = QFormLayout(box)
+        form = wrapping_form(box)
         self.code = QLabel()
         form.addRow(_("Code (assigned by HQ)"), self.code)
         self.details: dict[str, QLineEdit] = {}
@@ -94,7 +102,7 @@ class SettingsPage(Page):
 
         # Work settings
         box = QGroupBox(_("Work"))
-        form = QFormLayout(box)
+        form = wrapping_form(box)
         self.ints: dict[str, QSpinBox] = {}
         for key, caption in INT_SETTINGS:
             w = QSpinBox()
@@ -139,18 +147,13 @@ class SettingsPage(Page):
         ], self), sortable=False)
         self.durations.setObjectName("durationsTable")
         lay.addWidget(self.durations, 1)
-        row = QHBoxLayout()
         self.new_kind = ChoiceBox([(k, _(v)) for k, v in DURATION_KINDS.items()])
         self.new_days = QSpinBox()
         self.new_days.setRange(1, 3650)
         self.new_days.setValue(30)
-        row.addWidget(self.new_kind)
-        row.addWidget(self.new_days)
-        row.addWidget(QLabel(_("days")))
-        row.addWidget(button(_("Add"), self._add_duration))
-        row.addStretch(1)
-        row.addWidget(button(_("Switch on/off"), self._toggle_duration))
-        lay.addLayout(row)
+        lay.addWidget(flow_row(self.new_kind, self.new_days, QLabel(_("days")),
+                               button(_("Add"), self._add_duration),
+                               button(_("Switch on/off"), self._toggle_duration)))
         grid.addWidget(box, 2, 0)
         self.users_box = None
         if users_available():

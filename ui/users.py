@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from PySide6.QtWidgets import QGroupBox, QHBoxLayout, QLineEdit, QVBoxLayout, QWidget
+from PySide6.QtWidgets import QGroupBox, QLineEdit, QVBoxLayout, QWidget
 
 from app.domain.enums import Role
 from app.i18n import N_, _, pgettext
@@ -17,6 +17,7 @@ from app.services import users as users_service
 from ui import actions, ops, seams
 from ui.format import label
 from ui.widgets.common import Context, button, muted_label
+from ui.widgets.flow import flow_row
 from ui.widgets.form import FormDialog, enum_choices
 from ui.widgets.paged_model import Column
 from ui.widgets.record_table import RecordTable, RecordTableModel
@@ -128,17 +129,15 @@ class UsersBox(QGroupBox):
         ], self, row_id=lambda u: u.login, alert=lambda u: not u.active), sortable=False)
         self.table.setObjectName("usersTable")
         lay.addWidget(self.table, 1)
-        row = QHBoxLayout()
-        self.buttons = {}
-        for key, text in (("add", _("Add…")), ("reset", _("Password…")),
-                          ("role", _("Role…")), ("disable", _("Disable"))):
-            b = button(text, lambda _c=False, k=key: self.act(k))
+        self.buttons = {
+            key: button(text, lambda _c=False, k=key: self.act(k))
+            for key, text in (("add", _("Add…")), ("reset", _("Password…")),
+                              ("role", _("Role…")), ("disable", _("Disable")))
+        }
+        lay.addWidget(flow_row(*self.buttons.values(),
+                               button(_("Change my password…"), lambda: self.act("own"))))
+        for b in self.buttons.values():
             b.setVisible(self.manager)
-            row.addWidget(b)
-            self.buttons[key] = b
-        row.addStretch(1)
-        row.addWidget(button(_("Change my password…"), lambda: self.act("own")))
-        lay.addLayout(row)
         if not self.manager:
             lay.addWidget(muted_label(_("Only an inspector manages users.")))
 

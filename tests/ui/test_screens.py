@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import timedelta
 
 from PySide6.QtCore import Qt
-from PySide6.QtWidgets import QPushButton
+from PySide6.QtWidgets import QPushButton, QScrollArea
 
 from app.domain.base import today_local
 from app.services import statistics, today, ui_queries
@@ -272,3 +272,15 @@ def test_a_records_buttons_wrap_instead_of_squeezing_its_list(qtbot, window):
         assert len(buttons) >= 5, key
         for b in buttons:  # each one whole, within the record's side
             assert b.mapTo(page.view, b.rect().bottomRight()).x() < page.view.width(), key
+
+
+def test_settings_need_no_sideways_scrolling_in_russian(qtbot, window):
+    """Long Russian labels put their field below them instead of widening the page."""
+    window.resize(1366, 768)
+    apply_language("ru")
+    qtbot.waitUntil(lambda: window._shown_language == "ru", timeout=10_000)
+    page = window.go("settings")
+    wait_idle(qtbot)
+    scroll = page.findChild(QScrollArea)
+    assert scroll.widget().minimumSizeHint().width() <= scroll.viewport().width()
+    assert not scroll.horizontalScrollBar().isVisible()
