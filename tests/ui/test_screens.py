@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from datetime import timedelta
 
+import pytest
 from PySide6.QtCore import Qt
 from PySide6.QtWidgets import QPushButton, QScrollArea
 
@@ -284,3 +285,17 @@ def test_settings_need_no_sideways_scrolling_in_russian(qtbot, window):
     scroll = page.findChild(QScrollArea)
     assert scroll.widget().minimumSizeHint().width() <= scroll.viewport().width()
     assert not scroll.horizontalScrollBar().isVisible()
+
+
+@pytest.mark.parametrize("lang", ["uz-Latn", "uz-Cyrl", "ru"])
+def test_every_screen_fits_the_usual_window_in_each_language(qtbot, window, lang):
+    """At 1366 x 768 no screen needs more width than it has: Qt would otherwise squeeze
+    widgets below their least size, over one another (the Audit filters' labels ran into
+    the fields beside them in both Uzbek scripts)."""
+    window.resize(1366, 768)
+    apply_language(lang)
+    qtbot.waitUntil(lambda: window._shown_language == lang, timeout=10_000)
+    for key in window.pages:
+        page = window.go(key)
+        wait_idle(qtbot)
+        assert page.minimumSizeHint().width() <= page.width(), (lang, key)

@@ -11,7 +11,7 @@ from __future__ import annotations
 import logging
 from typing import Any
 
-from PySide6.QtWidgets import QHBoxLayout, QLabel, QWidget
+from PySide6.QtWidgets import QWidget
 
 from app.i18n import N_, _, ngettext
 from app.services import audit
@@ -21,6 +21,7 @@ from ui.audit.details import describe, table_name
 from ui.format import fmt_datetime
 from ui.widgets.common import Context, ListOrEmpty, Page, button, muted_label, title_label
 from ui.widgets.fields import DateEdit
+from ui.widgets.flow import flow_row, labelled
 from ui.widgets.form import ChoiceBox
 from ui.widgets.paged_model import Column
 from ui.widgets.pickers import LookupEdit, person_lookup
@@ -48,28 +49,29 @@ class AuditPage(Page):
         self.layout_.addWidget(muted_label(_(
             "Every change and sign-in, in the order they happened. Entries cannot be edited; "
             "a broken chain is reported by “tayanch verify”.")))
-        row = QHBoxLayout()
         self.user = ChoiceBox([], empty=_("all users"))
         self.action = ChoiceBox([], empty=_("all actions"))
+        for box in (self.user, self.action):
+            # As wide as its "all ..." entry, not as the longest action; the open list
+            # is as wide as its longest entry.
+            box.setSizeAdjustPolicy(ChoiceBox.SizeAdjustPolicy.AdjustToMinimumContentsLengthWithIcon)
+            box.setMinimumContentsLength(max(20, len(box.itemText(0)) + 2))
         self.person = LookupEdit(person_lookup(ctx.reg), placeholder=_("any person"))
         self.person.setMinimumWidth(220)
         self.date_from = DateEdit()
         self.date_to = DateEdit()
         for w in (self.date_from, self.date_to):
             w.setMinimumWidth(w.fontMetrics().horizontalAdvance("00.00.00000") + 16)
-        row.addWidget(QLabel(_("User")))
-        row.addWidget(self.user)
-        row.addWidget(QLabel(_("Action")))
-        row.addWidget(self.action)
-        row.addWidget(QLabel(_("Person")))
-        row.addWidget(self.person, 1)
-        row.addWidget(QLabel(_("From")))
-        row.addWidget(self.date_from)
-        row.addWidget(QLabel(_("to")))
-        row.addWidget(self.date_to)
-        row.addWidget(button(_("Show"), self.apply_filter))
-        row.addWidget(button(_("Clear"), self.clear_filters))
-        self.layout_.addLayout(row)
+        # Each filter beside its label; they go onto a second line when the window is
+        # narrow or the labels long.
+        self.layout_.addWidget(flow_row(
+            labelled(_("User"), self.user),
+            labelled(_("Action"), self.action),
+            labelled(_("Person"), self.person),
+            labelled(_("From"), self.date_from, _("to"), self.date_to),
+            button(_("Show"), self.apply_filter),
+            button(_("Clear"), self.clear_filters),
+        ))
         self.count_label = muted_label()
         self.layout_.addWidget(self.count_label)
         self.table = RecordTable(RecordTableModel([
@@ -130,13 +132,8 @@ class AuditPage(Page):
     def _choices(self, result: tuple[list[str], list[str]]) -> None:
         users, actions = result
         self._choices_loaded = True
-        for box, items in ((self.user, [(u, u) for u in users]),
-                           (self.action, [(a, audit.action_label(a)) for a in actions])):
-            code = box.code()
-            box.blockSignals(True)
-            _refill(box, items)
-            box.set_code(code)
-            box.blockSignals(False)
+        self.user.set_choices([(u, u) for u in users])
+        self.action.set_choices([(a, audit.action_label(a)) for a in actions])
 
     def apply_filter(self) -> None:
         f = self.current_filter()
@@ -178,10 +175,3 @@ class AuditPage(Page):
         self.date_to.clear()
         self.apply_filter()
 
-
-def _refill(box: ChoiceBox, items: list[tuple[str, str]]) -> None:
-    """ChoiceBox keeps its empty entry first; the rest are replaced."""
-    while box.count() > 1:
-        box.removeItem(box.count() - 1)
-    for code, text in items:
-        box.addItem(text, code)

@@ -8,7 +8,14 @@ ones above all) never force the record wider and squeeze the list beside it.
 from __future__ import annotations
 
 from PySide6.QtCore import QMargins, QPoint, QRect, QSize, Qt
-from PySide6.QtWidgets import QLayout, QLayoutItem, QSizePolicy, QWidget
+from PySide6.QtWidgets import (
+    QHBoxLayout,
+    QLabel,
+    QLayout,
+    QLayoutItem,
+    QSizePolicy,
+    QWidget,
+)
 
 
 class FlowLayout(QLayout):
@@ -83,6 +90,16 @@ class FlowLayout(QLayout):
                 x += hint.width() + gap
             y += height + gap
         return max(y - gap, area.y()) - rect.y() + m.bottom()
+
+
+def labelled(*parts: str | QWidget) -> QWidget:
+    """Labels and fields kept together on one line of a flow (a filter and its caption)."""
+    holder = QWidget()
+    row = QHBoxLayout(holder)
+    row.setContentsMargins(0, 0, 0, 0)
+    for part in parts:
+        row.addWidget(QLabel(part) if isinstance(part, str) else part)
+    return holder
 
 
 def flow_row(*widgets: QWidget) -> QWidget:
