@@ -53,6 +53,9 @@ DEMO_STRONGHOLD = dict(code="TP-0001", name="Bogʻbon MFY tayanch punkti",
                        region="Toshkent shahri", district="Yunusobod tumani",
                        makhalla="Bogʻbon MFY",
                        office="Yunusobod tumani IIO FMB profilaktika boʻlimi")
+# A member's place in the household, as an inspector types it (the register keeps free text).
+RELATIONS = {"head": "oila boshligʻi", "spouse": "turmush oʻrtogʻi", "son": "oʻgʻli",
+             "daughter": "qizi"}
 
 
 class _Names:
@@ -146,6 +149,7 @@ def generate(reg: Register, *, persons: int = 5000, households: int = 1500, seed
         # Households with their residents: a family shares a surname stem and a script.
         homes: list[Household] = []
         residents: list[tuple[Person, Household]] = []
+        relations: dict[object, str] = {}  # person id -> their place in the household
         adults: list[Person] = []
         per_home = max(1, persons // max(households, 1))
         street_houses: dict[int, int] = {}
@@ -169,11 +173,22 @@ def generate(reg: Register, *, persons: int = 5000, households: int = 1500, seed
             stem = rng.choice(names.stems)
             script = names.script()
             father = rng.choice(names.male)
+            head_age = 50
             for k in range(size):
                 sex = "m" if (k == 0 or rng.random() < 0.48) and k != 1 else "f"
+                # The head (k 0), the spouse a few years younger, children born when the
+                # head was 20 or older; the head is the father the children are named after.
                 age = rng.randint(30, 70) if k < 2 else rng.randint(1, 40)
+                if k == 0:
+                    head_age = age
+                elif k == 1:
+                    age = max(20, head_age - age % 8)
+                else:
+                    age = 1 + (age - 1) % max(1, head_age - 20)
                 birth = today - timedelta(days=age * 365 + rng.randint(0, 364))
                 given = rng.choice(names.male if sex == "m" else names.female)
+                if k == 0:
+                    given = father
                 pat_father = rng.choice(names.male) if k < 2 else father
                 p = add(Person(
                     surname=names.surname(stem, sex, script),
@@ -188,13 +203,15 @@ def generate(reg: Register, *, persons: int = 5000, households: int = 1500, seed
                     makhalla=mk, street=home.street, house=home.house, flat=home.flat,
                 ))
                 residents.append((p, home))
+                relations[p.id] = (RELATIONS["head"] if k == 0 else RELATIONS["spouse"]
+                                   if k == 1 else RELATIONS["son" if sex == "m" else "daughter"])
                 if age >= 18:
                     adults.append(p)
             if remaining <= 0 and i < len(homes) - 1:
                 remaining = 0
         s.flush()
         for p, home in residents:
-            add(HouseholdMember(household_id=home.id, person_id=p.id, relation=""))
+            add(HouseholdMember(household_id=home.id, person_id=p.id, relation=relations[p.id]))
         # Residents by household, eldest first as generated: the first is the head.
         home_people: dict[object, list[Person]] = {}
         for p, home in residents:

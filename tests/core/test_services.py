@@ -226,4 +226,13 @@ def test_demo_register_is_believable(demo_dir):
     active_orders = orders.list(reg, status="active")
     assert any(o.end_date <= date.today() + timedelta(days=7) for o in active_orders)
     assert disputes.count(reg) >= 20
+    # Each household's members say who they are to it; its head is the family's head.
+    from app.domain import Household, HouseholdMember
+
+    with reg.reading() as s:
+        heads = {h.id: h.head_person_id for h in s.exec(select(Household)).all()}
+        kin = s.exec(select(HouseholdMember)).all()
+    assert kin and all(m.relation for m in kin)
+    assert all((m.relation == "oila boshligʻi") == (heads[m.household_id] == m.person_id)
+               for m in kin)
     reg.close()
