@@ -285,10 +285,11 @@ class TodayPage(Page):
         card = self.cards[today_service.HOUSEHOLDS_UNVISITED]
         card.set_section(section)
         if streets:
-            top = ", ".join(f"{street} {n}" for street, n in
+            # "Bunyodkor koʻchasi (101)": a count in brackets, not read as a house number.
+            top = ", ".join(f"{street} ({n})" for street, n in
                             sorted(streets, key=lambda x: -x[1])[:6])
             card.note.setText(_("By street: {list}").format(list=top) + (
-                "  " + card.note.text() if card.note.isVisible() else ""))
+                "\n" + card.note.text() if card.note.isVisible() else ""))
             card.note.show()
         if self.today is not None:
             self.today.sections[today_service.HOUSEHOLDS_UNVISITED] = section
