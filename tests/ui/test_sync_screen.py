@@ -56,11 +56,13 @@ def test_stick_round_trip_reports_what_went_and_came(qtbot, sync_window, world, 
     qtbot.waitUntil(lambda: "Not yet sent to HQ: 1" in sync_window.status_sync.text(),
                     timeout=10_000)
 
+    assert not page.progress.isVisible()  # no empty bar that looks like a field to fill
     stick = tmp_path / "stick"
     stick.mkdir()
     seams_rec.folder = stick
     with qtbot.waitSignal(page.finished, timeout=20_000):
         page.export_button.click()
+    assert page.progress.isVisible()
     [bundle] = list(stick.glob("*.sync"))
     assert re.search(r"Sent: [1-9]\d* change", page.report.toPlainText())
     assert str(bundle) in page.report.toPlainText()
@@ -125,8 +127,10 @@ def test_conflict_shows_both_values_and_keep_mine_settles_it(qtbot, sync_window,
     assert "conflicts to review: 1" in sync_window.status_sync.text()
 
     page.conflicts.selectRow(0)
+    assert page.keep_mine.isEnabled() and page.keep_theirs.isEnabled()
     page.keep_mine.click()
     qtbot.waitUntil(lambda: page.conflicts.source.rows == [], timeout=10_000)
+    assert not page.keep_mine.isEnabled() and not page.keep_theirs.isEnabled()  # none left
     assert page.conflict_list.currentWidget() is page.conflict_list.empty
     assert persons.get(a1, p.id).notes == "Mening yozuvim"
     assert conflicts.list_open(a1) == []

@@ -130,6 +130,13 @@ class SyncPage(Page):
         self.progress.setValue(0)
         self.cancel_button = button(_("Cancel"), self.cancel)
         self.cancel_button.setEnabled(False)
+        # Until the first trip of the session, no bar (an empty one looks like a field to
+        # type in); its room is kept, so nothing moves when it appears.
+        for w in (self.progress, self.cancel_button):
+            policy = w.sizePolicy()
+            policy.setRetainSizeWhenHidden(True)
+            w.setSizePolicy(policy)
+            w.hide()
         bar_row.addWidget(self.progress, 1)
         bar_row.addWidget(self.cancel_button)
         lay.addLayout(bar_row)
@@ -175,6 +182,9 @@ class SyncPage(Page):
         lay.addWidget(self.conflict_list, 1)
         self.keep_mine = button(_("Keep mine"), lambda: self.resolve("local"))
         self.keep_theirs = button(_("Keep theirs"), lambda: self.resolve("remote"))
+        self.conflicts.selectionModel().currentRowChanged.connect(self._conflict_chosen)
+        self.conflicts.model().modelReset.connect(self._conflict_chosen)
+        self._conflict_chosen()
         lay.addLayout(_row(self.keep_mine, self.keep_theirs))
         self.layout_.addWidget(box, 1)
 
@@ -240,6 +250,8 @@ class SyncPage(Page):
             b.setEnabled(not busy)
         self.cancel_button.setEnabled(busy)
         if busy:
+            self.progress.show()
+            self.cancel_button.show()
             self.progress.setRange(0, 0)  # busy until the service reports a total
         else:
             self.progress.setRange(0, 1)
@@ -363,6 +375,11 @@ class SyncPage(Page):
         ops.Op(self, fn, write=True, name="enrol").success(done).run()
 
     # --- conflicts -------------------------------------------------------------------------
+
+    def _conflict_chosen(self, *_args: Any) -> None:
+        chosen = self.conflicts.current_record() is not None
+        self.keep_mine.setEnabled(chosen)
+        self.keep_theirs.setEnabled(chosen)
 
     def resolve(self, keep: str) -> None:
         from app.sync import conflicts
