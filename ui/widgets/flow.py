@@ -1,8 +1,9 @@
-"""A row of buttons that wraps onto a second line when the space beside a list is narrow.
+"""A row of buttons or filters that wraps onto a second line when it does not fit.
 
 The layout of Qt's "Flow Layout" example: items left to right, a new line when the next
-one would not fit. A record's action buttons use it, so that long titles (the Russian
-ones above all) never force the record wider and squeeze the list beside it.
+one would not fit. A record's action buttons and the Audit filters use it, so that long
+titles (the Russian ones above all) never force a screen wider than the window or
+squeeze the list beside a record.
 """
 
 from __future__ import annotations
@@ -54,7 +55,7 @@ class FlowLayout(QLayout):
         return self.minimumSize()
 
     def minimumSize(self) -> QSize:  # noqa: N802
-        """As narrow as the widest button: the rest wraps."""
+        """As narrow as the widest item: the rest wraps."""
         size = QSize()
         for item in self._items:
             size = size.expandedTo(item.minimumSize())
