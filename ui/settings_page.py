@@ -11,7 +11,6 @@ from typing import Any
 
 from PySide6.QtWidgets import (
     QComboBox,
-    QFormLayout,
     QFrame,
     QGridLayout,
     QGroupBox,
@@ -28,7 +27,7 @@ from app.services import reference, ui_actions, ui_queries
 from app.services.base import ROLE_PERMISSIONS
 from ui import ops, seams, style
 from ui.widgets.common import Context, Page, button, muted_label, title_label
-from ui.widgets.flow import flow_row
+from ui.widgets.flow import flow_row, wrapping_form
 from ui.widgets.form import ChoiceBox
 from ui.widgets.paged_model import Column
 from ui.widgets.record_table import RecordTable, RecordTableModel
@@ -42,14 +41,6 @@ INT_SETTINGS = [
     ("household_visit_days", N_("Visit every household every (days)")),
     ("idle_lock_minutes", N_("Lock after idle (minutes)")),
 ]
-
-
-def wrapping_form(box: QWidget) -> QFormLayout:
-    """A form whose field goes below its label when both do not fit side by side (the
-    Russian labels are long): the page then needs no sideways scrolling."""
-    form = QFormLayout(box)
-    form.setRowWrapPolicy(QFormLayout.RowWrapPolicy.WrapLongRows)
-    return form
 
 
 def users_available() -> bool:

@@ -50,6 +50,7 @@ from ui import ops, style
 from ui.audit.details import describe, table_name
 from ui.format import fmt_date, fmt_datetime, full_name, label
 from ui.widgets.common import Context, EmptyState, ListOrEmpty, button, muted_label
+from ui.widgets.flow import flow_row
 from ui.widgets.paged_model import Column
 from ui.widgets.record_table import RecordTable, RecordTableModel
 
@@ -120,11 +121,8 @@ class PersonCardView(QWidget):
         grid.setColumnStretch(3, 1)
         lay.addLayout(grid)
         self._keys: dict[str, str] = {}
-        actions = QGridLayout()
-        actions.setHorizontalSpacing(4)
-        actions.setVerticalSpacing(2)
         self.buttons: dict[str, Any] = {}
-        for i, (key, text, keys) in enumerate([
+        for key, text, keys in [
             ("edit", _("Edit"), "Ctrl+E"),
             ("check_in", _("Check-in"), "Ctrl+K"),
             ("violation", _("Violation"), "Ctrl+Shift+K"),
@@ -135,15 +133,15 @@ class PersonCardView(QWidget):
             ("offence", _("Offence case"), ""),
             ("print", _("Print…"), "Ctrl+P"),
             ("print_selected", _("Print selected documents"), ""),
-        ]):
+        ]:
             b = button(text, tip=f"{text} ({keys})" if keys else text)
             b.clicked.connect(lambda _c=False, k=key: self.act(k))
-            actions.addWidget(b, i // 4, i % 4)
             self.buttons[key] = b
             if keys and key not in ("visit", "print"):  # the window's: it asks the card
                 self._keys[key] = keys
-        actions.setColumnStretch(4, 1)
-        lay.addLayout(actions)
+        # In a flow: as many to a line as the card's width allows (a narrow window, the
+        # longer Russian titles), never squeezing the list beside it.
+        lay.addWidget(flow_row(*self.buttons.values(), spacing=4))
         self.tabs = QTabWidget()
         self.tabs.setDocumentMode(True)
         lay.addWidget(self.tabs, 1)

@@ -57,6 +57,10 @@ class PersonsPage(PagedListPage):
                        (self.makhalla, _("Makhalla"))):
             w.setToolTip(tip)
             w.setMaximumWidth(230 if w is self.category else 150)
+            # Narrower than its longest choice when the window is (the open list shows
+            # them whole), so the screen fits a window 1,024 px wide.
+            w.setSizeAdjustPolicy(ChoiceBox.SizeAdjustPolicy.AdjustToMinimumContentsLengthWithIcon)
+            w.setMinimumContentsLength(8)
             w.currentIndexChanged.connect(self.apply_filter)
             filters.addWidget(w, 1)
         self.on_register.toggled.connect(self.apply_filter)

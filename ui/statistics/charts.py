@@ -41,7 +41,7 @@ class BarChart(QWidget):
         self.categories = list(categories)
         self.series = [(name, [int(v) for v in values]) for name, values in series]
         self.horizontal = horizontal
-        self.setMinimumSize(260, 200)
+        self.setMinimumSize(220, 200)  # three abreast fit a window 1,024 px wide
         self.setSizePolicy(QSizePolicy.Policy.Expanding, QSizePolicy.Policy.Expanding)
         self.setObjectName("chart")
         tip = [title]

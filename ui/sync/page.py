@@ -16,7 +16,6 @@ from typing import Any
 
 from PySide6.QtCore import Signal
 from PySide6.QtWidgets import (
-    QFormLayout,
     QGroupBox,
     QHBoxLayout,
     QLabel,
@@ -32,6 +31,7 @@ from app.services.base import ROLE_PERMISSIONS
 from ui import ops, seams, style
 from ui.format import fmt_datetime
 from ui.widgets.common import Context, ListOrEmpty, Page, button, muted_label, title_label
+from ui.widgets.flow import flow_row, wrapping_form
 from ui.widgets.paged_model import Column
 from ui.widgets.record_table import RecordTable, RecordTableModel
 
@@ -85,7 +85,7 @@ class SyncPage(Page):
 
         top = QHBoxLayout()
         box = QGroupBox(_("This computer"))
-        form = QFormLayout(box)
+        form = wrapping_form(box)
         self.state_label = QLabel()
         self.pending_label = QLabel()
         self.last_sync_label = QLabel()
@@ -110,11 +110,7 @@ class SyncPage(Page):
                                     "you.")))
         self.export_button = button(_("Export to stick…"), self.export_to_stick)
         self.import_button = button(_("Import reply…"), self.import_reply)
-        row = QHBoxLayout()
-        row.addWidget(self.export_button)
-        row.addWidget(self.import_button)
-        row.addStretch(1)
-        lay.addLayout(row)
+        lay.addWidget(flow_row(self.export_button, self.import_button))
         url_row = QHBoxLayout()
         self.url = QLineEdit(ctx.settings.hq_url)
         self.url.setPlaceholderText(_("HQ address, e.g. https://hq.example.uz"))

@@ -1,4 +1,5 @@
-"""A row of buttons or filters that wraps onto a second line when it does not fit.
+"""Layouts that give way when narrow: a row of buttons or filters that wraps onto a second
+line, a form whose fields go below their labels.
 
 The layout of Qt's "Flow Layout" example: items left to right, a new line when the next
 one would not fit. A record's action buttons and the Audit filters use it, so that long
@@ -10,6 +11,7 @@ from __future__ import annotations
 
 from PySide6.QtCore import QMargins, QPoint, QRect, QSize, Qt
 from PySide6.QtWidgets import (
+    QFormLayout,
     QHBoxLayout,
     QLabel,
     QLayout,
@@ -93,6 +95,14 @@ class FlowLayout(QLayout):
         return max(y - gap, area.y()) - rect.y() + m.bottom()
 
 
+def wrapping_form(box: QWidget) -> QFormLayout:
+    """A form whose field goes below its label when both do not fit side by side (the
+    Russian labels are long): the screen then needs no sideways scrolling."""
+    form = QFormLayout(box)
+    form.setRowWrapPolicy(QFormLayout.RowWrapPolicy.WrapLongRows)
+    return form
+
+
 def labelled(*parts: str | QWidget) -> QWidget:
     """Labels and fields kept together on one line of a flow (a filter and its caption)."""
     holder = QWidget()
@@ -103,13 +113,13 @@ def labelled(*parts: str | QWidget) -> QWidget:
     return holder
 
 
-def flow_row(*widgets: QWidget) -> QWidget:
+def flow_row(*widgets: QWidget, spacing: int = 6) -> QWidget:
     """The widgets in a FlowLayout, on a widget of their own (for a QVBoxLayout)."""
     holder = QWidget()
     policy = QSizePolicy(QSizePolicy.Policy.Preferred, QSizePolicy.Policy.Preferred)
     policy.setHeightForWidth(True)
     holder.setSizePolicy(policy)
-    flow = FlowLayout(holder)
+    flow = FlowLayout(holder, spacing)
     for w in widgets:
         flow.addWidget(w)
     return holder
