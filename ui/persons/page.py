@@ -59,10 +59,9 @@ class PersonsPage(PagedListPage):
             w.setMaximumWidth(230 if w is self.category else 150)
             # Narrower than its longest choice when the window is (the open list shows
             # them whole), so the screen fits a window 1,024 px wide.
-            w.setSizeAdjustPolicy(ChoiceBox.SizeAdjustPolicy.AdjustToMinimumContentsLengthWithIcon)
-            w.setMinimumContentsLength(8)
+            w.setMinimumWidth(90)
             w.currentIndexChanged.connect(self.apply_filter)
-            filters.addWidget(w, 1)
+            filters.addWidget(w)
         self.on_register.toggled.connect(self.apply_filter)
         filters.addWidget(self.on_register)
         self.layout_.addLayout(filters)
