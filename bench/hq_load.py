@@ -13,6 +13,8 @@ server's. What is measured:
 Two ways of arriving:
   burst  all N devices send at the same moment (the worst minute of a busy morning)
   paced  devices arrive evenly at --rate changes per second (a busy hour, compressed)
+  sweep  paced at --rate, twice --rate, three times... until p95 passes 500 ms: prints
+         the highest rate this machine serves with p95 <= 500 ms (for sizing HQ)
 Afterwards HQ's log is checked: every change accepted exactly once, numbers gap-free;
 replies are opened and checked after the clock stops, so the load generator spends its
 CPU on sending and receiving only. Also printed: the CPU time per request of the service,
@@ -444,13 +446,44 @@ def drop_pg(admin_url: str, name: str) -> None:
     eng.dispose()
 
 
+def _on_fresh_database(args, label: str, mode: str) -> dict:
+    if label == "sqlite":
+        return run_once(args, "sqlite", None, mode)
+    url, name = fresh_pg(args.pg)
+    try:
+        return run_once(args, "postgresql", url, mode)
+    finally:
+        drop_pg(args.pg, name)
+
+
+def sweep(args) -> int:
+    """Paced runs at rising rates, each on a fresh database, until p95 passes 500 ms."""
+    labels = ([] if args.skip_sqlite else ["sqlite"]) + (["postgresql"] if args.pg else [])
+    for label in labels:
+        best = 0.0
+        for step in range(1, 11):
+            rate = args.rate * step
+            r = _on_fresh_database(argparse.Namespace(**{**vars(args), "rate": rate}),
+                                   label, "paced")
+            exact = r["accepted"] == r["stored"] and not r["doubled"] and r["gapless"]
+            print(f"{label}_paced_at_{rate:.0f}_p95_request: {r['p95_ms']:.0f} ms")
+            if r["p95_ms"] > 500 or r["errors"] or not exact:
+                break
+            best = rate
+        print(f"{label}_highest_rate_with_p95_within_500ms: {best:.0f} changes/s")
+    print(f"devices: {args.devices} devices")
+    print(f"workers: {args.workers} processes")
+    print(f"cpu_count: {os.cpu_count()} cores")
+    return 0
+
+
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--devices", type=int, default=200)
     parser.add_argument("--changes", type=int, default=100)
     parser.add_argument("--workers", type=int, default=2)
     parser.add_argument("--rate", type=float, default=2000.0, help="changes/s when paced")
-    parser.add_argument("--mode", choices=("burst", "paced", "both"), default="both")
+    parser.add_argument("--mode", choices=("burst", "paced", "both", "sweep"), default="both")
     parser.add_argument("--pg", default=os.environ.get("TAYANCH_TEST_PG_URL"))
     parser.add_argument("--skip-sqlite", action="store_true")
     parser.add_argument(
@@ -460,17 +493,15 @@ def main() -> int:
         help="each device syncs once before the clock (default); --no-warm: measure the first",
     )
     args = parser.parse_args()
+    if args.mode == "sweep":
+        return sweep(args)
     modes = ("burst", "paced") if args.mode == "both" else (args.mode,)
     results = []
     for mode in modes:
         if not args.skip_sqlite:
-            results.append(run_once(args, "sqlite", None, mode))
+            results.append(_on_fresh_database(args, "sqlite", mode))
         if args.pg:
-            url, name = fresh_pg(args.pg)
-            try:
-                results.append(run_once(args, "postgresql", url, mode))
-            finally:
-                drop_pg(args.pg, name)
+            results.append(_on_fresh_database(args, "postgresql", mode))
     ok = True
     for r in results:
         label = r["label"]
