@@ -12,6 +12,7 @@ import os
 import sys
 import tempfile
 import time
+import uuid
 from pathlib import Path
 
 os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
@@ -183,8 +184,13 @@ def main(argv: list[str] | None = None) -> int:
         offence._closing = True
         offence.close()
 
+        # The card of a person under supervision, with check-ins to show.
+        with window.ctx.reg.engine.connect() as conn:
+            supervised = conn.exec_driver_sql(
+                "SELECT person_id FROM check_in GROUP BY person_id ORDER BY count(*) DESC, "
+                "person_id LIMIT 1").scalar()
         printing.print_record(window.ctx, window.persons, "supervision-card",
-                              card.card.person.id)
+                              uuid.UUID(str(supervised)) if supervised else card.card.person.id)
         settle(app, 1.0)
         preview = next((d for d in window.findChildren(printing.PreviewDialog)
                         if d.isVisible()), None)

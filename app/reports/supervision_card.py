@@ -122,7 +122,8 @@ def render(data: SupervisionCard, ctx: DocContext) -> bytes:
         story += base.grid_table_with_tail(
             ["№", ctx._("Date and time"), ctx._("Kind"), ctx._("Result"), ctx._("Notes")],
             rows_c,
-            [9 * mm, 30 * mm, 36 * mm, 28 * mm, CONTENT_WIDTH - 103 * mm],
+            # The date and time, and a result ("отсутствовал(а)"), each on one line.
+            [9 * mm, 35 * mm, 32 * mm, 35 * mm, CONTENT_WIDTH - 111 * mm],
         )
     base.add_signatures(story, ctx, [base.official_sign(ctx, h)], ctx._("Card compiled by"))
     return base.build_pdf(ctx, h, title, story)

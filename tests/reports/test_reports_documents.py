@@ -385,3 +385,17 @@ def test_bytes_do_not_depend_on_the_process(tmp_path):
             [sys.executable, "-c", script], env=env, cwd=tmp_path, capture_output=True, check=True
         ).stdout
         assert out == here
+
+
+@pytest.mark.parametrize("lang", LANGS)
+def test_check_in_dates_and_results_stay_on_one_line(lang):
+    """The supervision card's check-in table gives a date and time, and a result such as
+    "отсутствовал(а)", a line each: a wrapped "17.10.2026 / 14:30" is read as two values."""
+    card = samples.supervision_card(checkins=6)
+    pdf = reports.render("supervision-card", card, lang)
+    lines = [line for page in PdfReader(BytesIO(pdf)).pages for line in
+             (page.extract_text() or "").splitlines()]
+    for c in card.checkins:
+        assert any(short_datetime(c.at) in line for line in lines), short_datetime(c.at)
+    if lang == "ru":
+        assert any("отсутствовал(а)" in line for line in lines)
