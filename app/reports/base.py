@@ -297,6 +297,17 @@ def _grid_style(shade_head: bool, shade_last_row: int | None = None) -> TableSty
     return table_style(style)
 
 
+def title_width(title: str, at_least: float) -> float:
+    """A column's width: ``at_least``, or enough for its title's longest word in the
+    heading's font, so that no word breaks in two ("Количеств/о")."""
+    style = STYLES["cell_head"]
+    widest = max(
+        (pdfmetrics.stringWidth(word, style.fontName, style.fontSize) for word in title.split()),
+        default=0.0,
+    )
+    return max(at_least, widest + 5 * mm)  # the cell's padding, and a little air
+
+
 def grid_table(
     head: Sequence[str],
     rows: Sequence[Sequence[str | Flowable]],

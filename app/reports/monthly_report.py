@@ -158,10 +158,11 @@ def _count_table(
         for i, r in enumerate(rows, start=1)
     ]
     body.append(["", ctx._("Total"), str(sum(r.count for r in rows))])
+    count_w = base.title_width(ctx._("Count"), 25 * mm)
     return base.grid_table(
         ["№", head, ctx._("Count")],
         body,
-        [10 * mm, CONTENT_WIDTH - 35 * mm, 25 * mm],
+        [10 * mm, CONTENT_WIDTH - 10 * mm - count_w, count_w],
         numeric=(2,),
         bold_last=True,
     )
@@ -228,11 +229,13 @@ def render(data: MonthlyReport, ctx: DocContext) -> bytes:
         [ctx._("Total"), str(sum(d.opened for d in data.disputes)),
          str(sum(d.resolved for d in data.disputes))]
     )  # fmt: skip
+    opened_w = base.title_width(ctx._("Opened"), 30 * mm)
+    resolved_w = base.title_width(ctx._("Resolved"), 30 * mm)
     story.append(
         base.grid_table(
             [ctx._("Nature of the dispute"), ctx._("Opened"), ctx._("Resolved")],
             body,
-            [CONTENT_WIDTH - 60 * mm, 30 * mm, 30 * mm],
+            [CONTENT_WIDTH - opened_w - resolved_w, opened_w, resolved_w],
             numeric=(1, 2),
             bold_last=True,
         )
