@@ -1,4 +1,5 @@
-"""The district summary: what every stronghold of HQ recorded in one month, on A4.
+"""The district summary: what every stronghold of HQ recorded in one month, on A4 turned
+sideways (eight columns, each title's words whole).
 
 The figures come from HQ's copy of the registers (what the strongholds have synced),
 with plain SQL that runs the same on SQLite and PostgreSQL. ``district_summary`` returns
@@ -13,7 +14,7 @@ from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, timedelta
 from io import BytesIO
 
-from reportlab.lib.pagesizes import A4
+from reportlab.lib.pagesizes import A4, landscape
 from reportlab.lib.units import mm
 from reportlab.platypus import Paragraph, SimpleDocTemplate, Spacer
 from sqlalchemy import and_, func, or_, select
@@ -22,7 +23,7 @@ from app.domain.base import TASHKENT
 from app.domain.enums import RegisterCategory
 from app.hq.admin import Hq
 from app.i18n import N_, normalize_language, translator
-from app.reports.base import STYLES, esc, grid_table, register_fonts
+from app.reports.base import STYLES, esc, grid_table, register_fonts, title_width
 from app.sync import catalog
 
 
@@ -144,6 +145,9 @@ def district_summary(hq: Hq, *, month: tuple[int, int] | None = None) -> Distric
 
 
 TITLE = N_("District summary of the strongholds")
+PAGE = landscape(A4)
+LEFT, RIGHT = 20 * mm, 15 * mm
+CONTENT_WIDTH = PAGE[0] - LEFT - RIGHT
 HEAD = (
     N_("Stronghold"),
     N_("Makhalla"),
@@ -175,7 +179,7 @@ def district_pdf(hq: Hq, *, month: tuple[int, int] | None = None, lang: str | No
         rows.append(
             [
                 esc(f"{s.code} {s.name}"),
-                esc(s.makhalla),
+                esc(s.makhalla or "—"),
                 str(s.visits),
                 covered,
                 str(s.disputes_opened),
@@ -195,10 +199,14 @@ def district_pdf(hq: Hq, *, month: tuple[int, int] | None = None, lang: str | No
         str(sum(s.orders_issued for s in summary.strongholds)),
         str(sum(s.offences for s in summary.strongholds)),
     ]
-    widths = [38 * mm, 28 * mm, 14 * mm, 22 * mm, 17 * mm, 17 * mm, 15 * mm, 16 * mm]
+    # The figures' columns as wide as their titles' longest words ("Правонарушения"),
+    # the makhalla 45 mm, the stronghold the rest.
+    heads = [_(h) for h in HEAD]
+    figures = [title_width(h, 18 * mm) for h in heads[2:]]
+    widths = [CONTENT_WIDTH - 45 * mm - sum(figures), 45 * mm, *figures]
     story.append(
         grid_table(
-            [_(h) for h in HEAD],
+            heads,
             [*rows, totals],
             widths,
             numeric=(2, 3, 4, 5, 6, 7),
@@ -220,7 +228,9 @@ def district_pdf(hq: Hq, *, month: tuple[int, int] | None = None, lang: str | No
         for code, n in sorted(totals_by_cat.items())
     ] or [[esc(_("No one is on a register.")), ""]]
     story.append(
-        grid_table([_("Category"), _("Persons")], cat_rows, [130 * mm, 37 * mm], numeric=(1,))
+        grid_table(
+            [_("Category"), _("Persons")], cat_rows, [CONTENT_WIDTH - 40 * mm, 40 * mm], numeric=(1,)
+        )
     )
     story += [
         Spacer(1, 6 * mm),
@@ -232,9 +242,9 @@ def district_pdf(hq: Hq, *, month: tuple[int, int] | None = None, lang: str | No
     out = BytesIO()
     doc = SimpleDocTemplate(
         out,
-        pagesize=A4,
-        leftMargin=20 * mm,
-        rightMargin=15 * mm,
+        pagesize=PAGE,
+        leftMargin=LEFT,
+        rightMargin=RIGHT,
         topMargin=15 * mm,
         bottomMargin=15 * mm,
         title=_(TITLE),

@@ -35,3 +35,7 @@ def test_summary_counts_what_the_strongholds_synced(world):
     pdf = report.district_pdf(world.hq, month=(2026, 3), lang="ru")
     text = "".join(page.extract_text() for page in PdfReader(BytesIO(pdf)).pages)
     assert "03.2026" in text and S1.code in text and S2.code in text
+    # Each column title's words are whole (the page is turned sideways for its eight
+    # columns): "Правонарушения", not "Право / наруш / ения".
+    for title in ("Посещения", "Зарегистрировано", "конфликтов", "Правонарушения"):
+        assert any(title in line for line in text.splitlines()), title
