@@ -81,6 +81,7 @@ class SettingsPage(Page):
                              ("makhalla", _("Makhalla")), ("address", _("Address")),
                              ("phone", _("Phone"))]:
             w = QLineEdit()
+            w.setMinimumWidth(160)  # below its label when both do not fit, not squeezed
             form.addRow(caption, w)
             self.details[key] = w
         self.details["name"].textChanged.connect(self._check_name)

@@ -275,9 +275,10 @@ def test_a_records_buttons_wrap_instead_of_squeezing_its_list(qtbot, window):
             assert b.mapTo(page.view, b.rect().bottomRight()).x() < page.view.width(), key
 
 
-def test_settings_need_no_sideways_scrolling_in_russian(qtbot, window):
+@pytest.mark.parametrize("width", [1366, 1024])
+def test_settings_need_no_sideways_scrolling_in_russian(qtbot, window, width):
     """Long Russian labels put their field below them instead of widening the page."""
-    window.resize(1366, 768)
+    window.resize(width, 768)
     apply_language("ru")
     qtbot.waitUntil(lambda: window._shown_language == "ru", timeout=10_000)
     page = window.go("settings")

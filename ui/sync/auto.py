@@ -224,6 +224,7 @@ class AutoSyncBox(QGroupBox):
         self.ctx = ctx
         lay = QVBoxLayout(self)
         form = QFormLayout()
+        form.setRowWrapPolicy(QFormLayout.RowWrapPolicy.WrapLongRows)  # as wrapping_form
         self.minutes = QSpinBox()
         self.minutes.setRange(0, MAX_INTERVAL_MIN)
         self.minutes.setSpecialValueText(_("never (only by hand)"))
