@@ -300,4 +300,8 @@ def test_every_screen_fits_a_1024_by_768_window_in_each_language(qtbot, window, 
         page = window.go(key)
         wait_idle(qtbot)
         assert page.minimumSizeHint().width() <= page.width(), (lang, key)
+        for scroll in page.findChildren(QScrollArea):  # nor sideways within a scrolled part
+            if scroll.isVisible() and scroll.widget() is not None:
+                need = scroll.widget().minimumSizeHint().width()
+                assert need <= scroll.viewport().width(), (lang, key, need)
     assert window.minimumSizeHint().width() <= 1024, lang
