@@ -20,6 +20,7 @@ from sqlalchemy.engine import make_url
 from sqlalchemy.exc import DBAPIError
 
 from app.hq.server import create_app
+from app.sync.client import auth_header
 from tests.sync.world import World, build_template
 
 PG_ENV = "TAYANCH_TEST_PG_URL"
@@ -65,6 +66,11 @@ def drop_database(admin_url: str, url: str) -> None:
                 time.sleep(0.25)
     finally:
         engine.dispose()
+
+
+def sync_auth(state, data: bytes) -> str:
+    """The signed request header a device sends with ``data`` to /v1/sync."""
+    return auth_header(state.keys, state.device_id, "POST", "/v1/sync", data)
 
 
 @pytest.fixture(scope="session")

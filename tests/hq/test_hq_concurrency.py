@@ -12,8 +12,8 @@ from app.hq import admin, ingest, server
 from app.hq.ingest import RequestReplayed
 from app.services.persons import persons
 from app.sync import device
-from app.sync.client import auth_header
 from app.sync.crypto import KeyPair, b64
+from tests.hq.conftest import sync_auth
 from tests.sync.world import S1, rows_of
 
 
@@ -91,7 +91,7 @@ def test_the_same_signed_request_twice_at_once_is_applied_once(world):
     persons.create(a1, surname="Ikkilangan", given_name="Ali", birth_date="01.01.1990", sex="m")
     state = device.state_of(a1)
     data = device.export_bundle(a1).data
-    auth = auth_header(state.keys, state.device_id, "POST", "/v1/sync", data)
+    auth = sync_auth(state, data)
     with world.hq.engine.connect() as conn:
         bundles = conn.exec_driver_sql("SELECT count(*) FROM hq_bundle").scalar()
     start = threading.Barrier(2)
@@ -178,7 +178,7 @@ def test_syncs_on_postgresql_reuse_their_prepared_statements(world):
         persons.create(a1, surname=f"Tayyor{i}", given_name="Ali", birth_date="01.01.1990", sex="m")
         data = device.export_bundle(a1).data
         world.hq.senders.clear()
-        auth = auth_header(state.keys, state.device_id, "POST", "/v1/sync", data)
+        auth = sync_auth(state, data)
         device.import_reply(a1, server._authenticated_sync(world.hq, auth, data).reply)
     with world.hq.engine.connect() as conn:
         prepared = [

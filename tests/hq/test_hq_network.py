@@ -20,7 +20,7 @@ from app.services.persons import persons
 from app.sync import catalog, device, service
 from app.sync.client import AUTH_HEADER, HqClient, auth_header, parse_auth
 from app.sync.errors import DeviceRevoked, EnrolCodeInvalid, EnrolOtherHq
-from tests.hq.conftest import LiveServer
+from tests.hq.conftest import LiveServer, sync_auth
 from tests.sync.world import S1, new_register, rows_of
 
 
@@ -150,7 +150,7 @@ def _sync_request(url, data, auth, *, lang="en", schema=None, protocol="1"):
 
 
 def _post(url, data, state, *, lang="en", schema=None, protocol="1", auth=None):
-    auth = auth or auth_header(state.keys, state.device_id, "POST", "/v1/sync", data)
+    auth = auth or sync_auth(state, data)
     req = _sync_request(url, data, auth, lang=lang, schema=schema, protocol=protocol)
     try:
         with urllib.request.urlopen(req, timeout=30) as resp:
@@ -181,7 +181,7 @@ def test_a_replayed_request_and_bad_signatures_are_refused(live):
     person(a1)
     state = device.state_of(a1)
     data = device.export_bundle(a1).data
-    header = auth_header(state.keys, state.device_id, "POST", "/v1/sync", data)
+    header = sync_auth(state, data)
     status, _ = _post(server.url, data, state, auth=header)
     assert status == 200
     before = hq_changes(world)
@@ -215,6 +215,13 @@ def _nonce_taken(world, auth) -> bool:
         )
 
 
+def _signed_export(reg, surname: str) -> tuple[bytes, str]:
+    """A new person on the register, exported, with a signed request header for it."""
+    person(reg, surname)
+    data = device.export_bundle(reg).data
+    return data, sync_auth(device.state_of(reg), data)
+
+
 def _reply_seq(world, device_id) -> int:
     with world.hq.engine.connect() as conn:
         return conn.execute(
@@ -226,10 +233,7 @@ def test_a_request_that_failed_half_way_can_be_sent_again_as_it_was(live, monkey
     """Its nonce goes with the transaction that failed: nothing was used up."""
     world, server = live
     a1 = world["a1"]
-    person(a1, "Yarimda")
-    state = device.state_of(a1)
-    data = device.export_bundle(a1).data
-    auth = auth_header(state.keys, state.device_id, "POST", "/v1/sync", data)
+    data, auth = _signed_export(a1, "Yarimda")
     before = hq_changes(world)
     real = ingest._reply_lines
     failures = []
@@ -257,12 +261,10 @@ def test_a_retry_is_answered_again_and_its_replay_refused(live):
     nothing (not even the reply's number)."""
     world, server = live
     a1 = world["a1"]
-    person(a1, "Qaytadan")
+    data, first = _signed_export(a1, "Qaytadan")
     state = device.state_of(a1)
-    data = device.export_bundle(a1).data
-    first = auth_header(state.keys, state.device_id, "POST", "/v1/sync", data)
     assert _send(server.url, data, first) == (200, "applied")
-    retry = auth_header(state.keys, state.device_id, "POST", "/v1/sync", data)
+    retry = sync_auth(state, data)
     assert _send(server.url, data, retry) == (200, "already-applied")
     assert _nonce_taken(world, retry)
     reply_seq, before = _reply_seq(world, state.device_id), hq_changes(world)

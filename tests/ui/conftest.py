@@ -182,6 +182,15 @@ def find_open(window, cls):
     return next((f for f in window.findChildren(cls) if f.isVisible()), None)
 
 
+def switch_language(qtbot, window, lang: str) -> None:
+    """As the Settings language list does; the window rebuilds its screens right after."""
+    from ui.settings_page import apply_language
+
+    apply_language(lang)
+    qtbot.waitUntil(lambda: window._shown_language == lang, timeout=10_000)
+    wait_idle(qtbot)
+
+
 def wait_idle(qtbot, timeout: int = 10_000) -> None:
     """Until no background operation is pending and their results were delivered."""
     qtbot.waitUntil(lambda: not ops.busy(), timeout=timeout)

@@ -6,18 +6,10 @@ from __future__ import annotations
 from app.i18n import set_language
 from app.services import audit, documents
 from app.services.persons import persons
-from tests.ui.conftest import find_open, wait_idle
+from tests.ui.conftest import find_open, switch_language, wait_idle
 from ui.orders.forms import OrderForm
-from ui.settings_page import apply_language
 
 LABEL = 3  # the durations table's Label column
-
-
-def _switch(qtbot, window, lang: str) -> None:
-    """As the Settings language list does; the window rebuilds its screens right after."""
-    apply_language(lang)
-    qtbot.waitUntil(lambda: window._shown_language == lang, timeout=10_000)
-    wait_idle(qtbot)
 
 
 def _labels(page) -> list[str]:
@@ -43,7 +35,7 @@ def test_seeded_durations_read_in_the_window_language(qtbot, window):
         ("ru", "30 дней", "продление на 30 дней", "30 дней (для ребёнка)", "30 дней"),
         ("en", "30 days", "extension by 30 days", "30 days (child)", "30 days"),
     ):
-        _switch(qtbot, window, lang)
+        switch_language(qtbot, window, lang)
         page = window.go("settings")
         qtbot.waitUntil(lambda p=page: len(_labels(p)) == 3, timeout=10_000)
         # Ordered by kind: child, extension, initial.
@@ -74,7 +66,7 @@ def test_audit_details_are_captions_and_values(qtbot, window, reg):
     assert rows["update"] == ("person", "Fields: Second phone, Work or study place")
     assert "workplace" not in " ".join(d for _r, d in rows.values())
     # The same entries read in Uzbek once the window is switched.
-    _switch(qtbot, window, "uz-Latn")
+    switch_language(qtbot, window, "uz-Latn")
     rows = shown()
     assert rows["update"] == ("shaxs", "Maydonlar: Ikkinchi telefon, Ish yoki oʻqish joyi")
     set_language("en")

@@ -10,13 +10,12 @@ from PySide6.QtWidgets import QPushButton, QScrollArea
 
 from app.domain.base import today_local
 from app.services import statistics, today, ui_queries
-from tests.ui.conftest import activate, find_open, wait_idle
+from tests.ui.conftest import activate, find_open, switch_language, wait_idle
 from tests.ui.test_today_flows import _pick
 from ui.disputes.forms import DisputeMeasureForm, StatusForm
 from ui.households.forms import MemberForm, VisitForm
 from ui.main_window import MainWindow
 from ui.orders.forms import BreachForm, ExtendForm, OrderForm
-from ui.settings_page import apply_language
 
 
 def test_households_screen_coverage_filter_member_and_visit(qtbot, qtmodeltester, window, reg):
@@ -259,9 +258,7 @@ def test_a_records_buttons_wrap_instead_of_squeezing_its_list(qtbot, window):
     or a dispute go onto a second line when they do not fit, and the list beside keeps room
     for its first two columns."""
     window.resize(1366, 768)
-    apply_language("ru")
-    qtbot.waitUntil(lambda: window._shown_language == "ru", timeout=10_000)
-    wait_idle(qtbot)
+    switch_language(qtbot, window, "ru")
     for key in ("orders", "disputes"):
         page = window.go(key)
         qtbot.waitUntil(lambda p=page: bool(p.table.source.rows) and p.view.detail is not None,
@@ -279,8 +276,7 @@ def test_a_records_buttons_wrap_instead_of_squeezing_its_list(qtbot, window):
 def test_settings_need_no_sideways_scrolling_in_russian(qtbot, window, width):
     """Long Russian labels put their field below them instead of widening the page."""
     window.resize(width, 768)
-    apply_language("ru")
-    qtbot.waitUntil(lambda: window._shown_language == "ru", timeout=10_000)
+    switch_language(qtbot, window, "ru")
     page = window.go("settings")
     wait_idle(qtbot)
     scroll = page.findChild(QScrollArea)
@@ -293,8 +289,7 @@ def test_every_screen_fits_a_1024_by_768_window_in_each_language(qtbot, window, 
     """On an old 1024 x 768 screen (or 1366 x 768 at 125 %) no screen needs more width than
     it has: Qt would otherwise squeeze widgets below their least size, over one another
     (the Audit filters' labels ran into the fields beside them even at 1366 x 768)."""
-    apply_language(lang)
-    qtbot.waitUntil(lambda: window._shown_language == lang, timeout=10_000)
+    switch_language(qtbot, window, lang)
     window.resize(1024, 768)
     for key in window.pages:
         page = window.go(key)

@@ -23,7 +23,6 @@ from typing import Any
 
 from PySide6.QtCore import QObject, Qt, QTimer, Signal
 from PySide6.QtWidgets import (
-    QFormLayout,
     QGroupBox,
     QSpinBox,
     QToolButton,
@@ -36,6 +35,7 @@ from app.i18n import _
 from app.services.base import ROLE_PERMISSIONS
 from ui import ops
 from ui.widgets.common import Context, button, muted_label
+from ui.widgets.flow import wrapping_form
 
 log = logging.getLogger(__name__)
 
@@ -223,8 +223,7 @@ class AutoSyncBox(QGroupBox):
         super().__init__(_("Sync with HQ"), parent)
         self.ctx = ctx
         lay = QVBoxLayout(self)
-        form = QFormLayout()
-        form.setRowWrapPolicy(QFormLayout.RowWrapPolicy.WrapLongRows)  # as wrapping_form
+        form = wrapping_form()
         self.minutes = QSpinBox()
         self.minutes.setRange(0, MAX_INTERVAL_MIN)
         self.minutes.setSpecialValueText(_("never (only by hand)"))

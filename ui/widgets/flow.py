@@ -95,7 +95,7 @@ class FlowLayout(QLayout):
         return max(y - gap, area.y()) - rect.y() + m.bottom()
 
 
-def wrapping_form(box: QWidget) -> QFormLayout:
+def wrapping_form(box: QWidget | None = None) -> QFormLayout:
     """A form whose field goes below its label when both do not fit side by side (the
     Russian labels are long): the screen then needs no sideways scrolling."""
     form = QFormLayout(box)
