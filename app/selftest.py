@@ -175,11 +175,21 @@ def _environ(**values: str) -> Iterator[None]:
 def _new_register(state: State, name: str) -> Any:
     from app.db.register import Register, StrongholdInfo
 
-    info = StrongholdInfo(code=STRONGHOLD_CODE, name="Sinov tayanch punkti",
-                          region="Sinov viloyati", district="Sinov tumani", makhalla="Sinov MFY")
-    reg, _recovery = Register.create(state.workdir / name, info, login=LOGIN,
-                                     full_name="Sinov Inspektor", password=PASSWORD,
-                                     kdf=LIGHT_KDF)
+    info = StrongholdInfo(
+        code=STRONGHOLD_CODE,
+        name="Sinov tayanch punkti",
+        region="Sinov viloyati",
+        district="Sinov tumani",
+        makhalla="Sinov MFY",
+    )
+    reg, _recovery = Register.create(
+        state.workdir / name,
+        info,
+        login=LOGIN,
+        full_name="Sinov Inspektor",
+        password=PASSWORD,
+        kdf=LIGHT_KDF,
+    )
     state.registers[name] = reg
     return reg
 
@@ -201,14 +211,15 @@ def check_resources(state: State) -> str:
     missing = [p.name for p in icons if not p.is_file()]
     if missing:
         raise AssertionError(f"missing icons: {', '.join(missing)}")
-    catalogs = [translations_dir() / lang.replace("-", "_") / "LC_MESSAGES" / "tayanch.mo"
-                for lang in _catalog_languages()]
+    catalogs = [
+        translations_dir() / lang.replace("-", "_") / "LC_MESSAGES" / "tayanch.mo"
+        for lang in _catalog_languages()
+    ]
     missing = [str(p.parent.parent.name) for p in catalogs if not p.is_file()]
     if missing:
         raise AssertionError(f"no compiled catalog for {', '.join(missing)}")
     where = "bundle" if bundle_root() else "checkout"
-    return (f"{len(fonts)} fonts, icons, {len(catalogs)} catalogs in the {where} "
-            f"({resource_root()})")
+    return f"{len(fonts)} fonts, icons, {len(catalogs)} catalogs in the {where} ({resource_root()})"
 
 
 def check_user_folders(state: State) -> str:
@@ -263,8 +274,10 @@ def check_register(state: State) -> str:
     head = migrate.head_revision()
     if current != head:
         raise AssertionError(f"schema at {current}, expected {head}")
-    return (f"SQLCipher {cipher}, schema {head}, wrong password refused; "
-            f"one Argon2id login at the shipped cost takes {login_cost * 1000:.0f} ms")
+    return (
+        f"SQLCipher {cipher}, schema {head}, wrong password refused; "
+        f"one Argon2id login at the shipped cost takes {login_cost * 1000:.0f} ms"
+    )
 
 
 def check_records(state: State) -> str:
@@ -276,17 +289,33 @@ def check_records(state: State) -> str:
     reg = state.registers.get("device-a")
     if reg is None:
         raise AssertionError("no register (the register check failed)")
-    person = persons.create(reg, surname="Sinovov", given_name="Anvar",
-                            patronymic="Baxtiyor oʻgʻli", birth_date=date(1990, 5, 15),
-                            sex="m", pinfl="31505901234567", passport="AA1234567")
+    person = persons.create(
+        reg,
+        surname="Sinovov",
+        given_name="Anvar",
+        patronymic="Baxtiyor oʻgʻli",
+        birth_date=date(1990, 5, 15),
+        sex="m",
+        pinfl="31505901234567",
+        passport="AA1234567",
+    )
     household = households.create(reg, street="Sinov koʻchasi", house="7")
     members.create(reg, household_id=household.id, person_id=person.id, relation="head")
-    visit = visits.record(reg, household_id=household.id, visited_at=datetime.now(UTC),
-                          purpose="routine", direction="public_order",
-                          findings="Tinch", persons_met=[person.id])
+    visit = visits.record(
+        reg,
+        household_id=household.id,
+        visited_at=datetime.now(UTC),
+        purpose="routine",
+        direction="public_order",
+        findings="Tinch",
+        persons_met=[person.id],
+    )
     again = persons.get(reg, person.id)
     if (again.surname, again.patronymic, again.pinfl) != (
-            "Sinovov", "Baxtiyor oʻgʻli", "31505901234567"):
+        "Sinovov",
+        "Baxtiyor oʻgʻli",
+        "31505901234567",
+    ):
         raise AssertionError("the person read back differs from the one written")
     if visits.persons_met(reg, visit.id) != [person.id]:
         raise AssertionError("the visit lost the person met")
@@ -294,8 +323,10 @@ def check_records(state: State) -> str:
     if not report.ok:
         raise AssertionError("verify: " + "; ".join(report.problems[:3]))
     state.person_id, state.visit_id = person.id, visit.id
-    return (f"{persons.count(reg)} person, household, visit written and read back; "
-            f"{report.checked.get('audit_entries', 0)} audit entries verified")
+    return (
+        f"{persons.count(reg)} person, household, visit written and read back; "
+        f"{report.checked.get('audit_entries', 0)} audit entries verified"
+    )
 
 
 def check_documents(state: State) -> str:
@@ -325,8 +356,10 @@ def check_documents(state: State) -> str:
         if again.pdf != printed.pdf:
             raise AssertionError("re-printing the issued visit act gave different bytes")
         issued = f"; visit act {printed.document.number} issued and re-printed identically"
-    return (f"{count} PDFs ({len(kinds)} kinds x {len(LANGUAGES)} languages, "
-            f"{total // 1024} KB){issued}")
+    return (
+        f"{count} PDFs ({len(kinds)} kinds x {len(LANGUAGES)} languages, "
+        f"{total // 1024} KB){issued}"
+    )
 
 
 # A string every catalog translates, and the script each translation must be written in.
@@ -395,8 +428,7 @@ def _call_with_known_arguments(factory: Callable[..., Any], workdir: Path) -> An
     """Call an app factory whose signature is the HQ's business, giving it scratch paths."""
     folder = workdir / "hq-app"
     folder.mkdir(parents=True, exist_ok=True)
-    values: dict[str, Any] = {"data_dir": folder, "folder": folder, "path": folder,
-                              "home": folder}
+    values: dict[str, Any] = {"data_dir": folder, "folder": folder, "path": folder, "home": folder}
     kwargs = {}
     for p in inspect.signature(factory).parameters.values():
         if p.kind in (p.VAR_POSITIONAL, p.VAR_KEYWORD):
@@ -405,8 +437,9 @@ def _call_with_known_arguments(factory: Callable[..., Any], workdir: Path) -> An
             kwargs[p.name] = values[p.name]
             continue
         if p.default is p.empty:
-            raise AssertionError(f"{factory.__qualname__}() needs {p.name!r}, which the "
-                                 "self-test cannot supply")
+            raise AssertionError(
+                f"{factory.__qualname__}() needs {p.name!r}, which the self-test cannot supply"
+            )
     return factory(**kwargs)
 
 
@@ -491,14 +524,38 @@ def check_sync(state: State) -> str:
     stick.mkdir()
     with _environ(TAYANCH_PASSWORD=PASSWORD, TAYANCH_USER=LOGIN):
         _cli([*hq, "hq", "init"])
-        _cli([*hq, "hq", "stronghold", "add", STRONGHOLD_CODE, "--name", "Sinov tayanch punkti",
-              "--region", "Sinov viloyati", "--district", "Sinov tumani",
-              "--makhalla", "Sinov MFY"])
+        _cli(
+            [
+                *hq,
+                "hq",
+                "stronghold",
+                "add",
+                STRONGHOLD_CODE,
+                "--name",
+                "Sinov tayanch punkti",
+                "--region",
+                "Sinov viloyati",
+                "--district",
+                "Sinov tumani",
+                "--makhalla",
+                "Sinov MFY",
+            ]
+        )
         _cli([*hq, "hq", "export-key", "--out", str(stick / "hq.key")])
         for folder in (a_dir, b_dir):
             code = _enrol_code(_cli([*hq, "hq", "enroll-code", STRONGHOLD_CODE]))
-            _cli(["--data-dir", str(folder), "sync", "enroll", "--hq-key", str(stick / "hq.key"),
-                  "--code", code])
+            _cli(
+                [
+                    "--data-dir",
+                    str(folder),
+                    "sync",
+                    "enroll",
+                    "--hq-key",
+                    str(stick / "hq.key"),
+                    "--code",
+                    code,
+                ]
+            )
         sizes = []
         for folder, name in ((a_dir, "a"), (b_dir, "b")):
             bundle, reply = stick / f"{name}.bundle", stick / f"{name}-reply.bundle"
@@ -565,8 +622,10 @@ def check_window(state: State) -> str:
         _wait_for_background_work(qt_core)
         window.deleteLater()
         app.processEvents()
-    return (f"{window_class.__name__} usable {ready_ms:.0f} ms after construction on "
-            f"{app.platformName()!r} (register {register_ms:.0f} ms)")
+    return (
+        f"{window_class.__name__} usable {ready_ms:.0f} ms after construction on "
+        f"{app.platformName()!r} (register {register_ms:.0f} ms)"
+    )
 
 
 def _check_icu_data(qt_core: Any) -> None:
@@ -575,18 +634,28 @@ def _check_icu_data(qt_core: Any) -> None:
     if qt_core.QCollator(qt_core.QLocale("ru_RU")).compare("Юсуф", "Ahmedov") >= 0:
         raise AssertionError("Qt's ICU data has no Russian collation")
     zone = qt_core.QTimeZone(b"Asia/Tashkent")
-    name = zone.displayName(qt_core.QTimeZone.TimeType.StandardTime,
-                            qt_core.QTimeZone.NameType.LongName, qt_core.QLocale("uz_Latn_UZ"))
+    name = zone.displayName(
+        qt_core.QTimeZone.TimeType.StandardTime,
+        qt_core.QTimeZone.NameType.LongName,
+        qt_core.QLocale("uz_Latn_UZ"),
+    )
     if "zbekiston" not in name:
         raise AssertionError(f"Qt's ICU data has no Uzbek time-zone names ({name!r})")
 
 
 def _has_ink(qt_core: Any, image: Any) -> bool:
     """Whether a rendered page has anything on it (checked on a thumbnail: fast enough)."""
-    small = image.scaled(60, 85, qt_core.Qt.AspectRatioMode.IgnoreAspectRatio,
-                         qt_core.Qt.TransformationMode.SmoothTransformation)
-    return any(small.pixel(x, y) & 0xFFFFFF != 0xFFFFFF
-               for y in range(small.height()) for x in range(small.width()))
+    small = image.scaled(
+        60,
+        85,
+        qt_core.Qt.AspectRatioMode.IgnoreAspectRatio,
+        qt_core.Qt.TransformationMode.SmoothTransformation,
+    )
+    return any(
+        small.pixel(x, y) & 0xFFFFFF != 0xFFFFFF
+        for y in range(small.height())
+        for x in range(small.width())
+    )
 
 
 def check_printing(state: State) -> str:
@@ -617,9 +686,11 @@ def check_printing(state: State) -> str:
     printing.print_images(printer, [pages])
     app.processEvents()
     _check_pdf(target.read_bytes() if target.exists() else b"", "the printed PDF")
-    return (f"{kind} previewed ({len(pages)} pages at {printing.PREVIEW_DPI} dpi, "
-            f"{pages[0].width()}x{pages[0].height()}) and printed to a PDF file "
-            f"({target.stat().st_size // 1024} KB)")
+    return (
+        f"{kind} previewed ({len(pages)} pages at {printing.PREVIEW_DPI} dpi, "
+        f"{pages[0].width()}x{pages[0].height()}) and printed to a PDF file "
+        f"({target.stat().st_size // 1024} KB)"
+    )
 
 
 def _wait_until_ready(qt_core: Any, app: Any, window: Any) -> bool:
@@ -666,12 +737,14 @@ def _make_window(window_class: type, reg: Any, workdir: Path) -> Any:
             kwargs[p.name] = reg
         elif p.name == "settings":
             qt_core = importlib.import_module("PySide6.QtCore")
-            store = qt_core.QSettings(str(workdir / "ui-settings.ini"),
-                                      qt_core.QSettings.Format.IniFormat)
+            store = qt_core.QSettings(
+                str(workdir / "ui-settings.ini"), qt_core.QSettings.Format.IniFormat
+            )
             kwargs[p.name] = importlib.import_module("ui.settings").UiSettings(store)
         else:
-            raise AssertionError(f"MainWindow needs {p.name!r}, which the self-test "
-                                 "does not know how to supply")
+            raise AssertionError(
+                f"MainWindow needs {p.name!r}, which the self-test does not know how to supply"
+            )
     return window_class(**kwargs)
 
 
@@ -712,14 +785,16 @@ def run_self_test(only: Sequence[str] | None = None, out: TextIO | None = None) 
     if only is None and os.environ.get("TAYANCH_SELFTEST_ONLY"):
         only = [n.strip() for n in os.environ["TAYANCH_SELFTEST_ONLY"].split(",") if n.strip()]
     info = version.build_info()
-    print(f"Tayanch {info['version']} self-test: frozen={info['frozen']}, "
-          f"Python {info['python']}, {info['platform']}", file=out)
+    print(
+        f"Tayanch {info['version']} self-test: frozen={info['frozen']}, "
+        f"Python {info['python']}, {info['platform']}",
+        file=out,
+    )
     watched = _watched_folders()
     before = _snapshot(watched)
     started = time.perf_counter()
     outcomes: list[Outcome] = []
-    with tempfile.TemporaryDirectory(prefix="tayanch-selftest-",
-                                     ignore_cleanup_errors=True) as tmp:
+    with tempfile.TemporaryDirectory(prefix="tayanch-selftest-", ignore_cleanup_errors=True) as tmp:
         state = State(Path(tmp))
         try:
             for check in CHECKS:
@@ -732,23 +807,31 @@ def run_self_test(only: Sequence[str] | None = None, out: TextIO | None = None) 
                     status, detail = "not present", str(exc)
                 except Exception as exc:  # a self-test reports every failure, then goes on
                     status, detail = "FAILED", _describe(exc)
-                    logger.debug("self-test check %s failed:\n%s", check.name,
-                                 traceback.format_exc())
+                    logger.debug(
+                        "self-test check %s failed:\n%s", check.name, traceback.format_exc()
+                    )
                 outcome = Outcome(check.name, status, detail, time.perf_counter() - t0)
                 outcomes.append(outcome)
                 print(outcome.line(), file=out, flush=True)
         finally:
             state.close()
     changed = sorted(set(_snapshot(watched).items()) ^ set(before.items()))
-    untouched = Outcome("bundle untouched", "ok" if not changed else "FAILED",
-                        f"{len(before)} files unchanged" if not changed else
-                        f"{len({c[0] for c in changed})} files written or changed, e.g. "
-                        f"{changed[0][0]}", 0.0)
+    untouched = Outcome(
+        "bundle untouched",
+        "ok" if not changed else "FAILED",
+        f"{len(before)} files unchanged"
+        if not changed
+        else f"{len({c[0] for c in changed})} files written or changed, e.g. {changed[0][0]}",
+        0.0,
+    )
     outcomes.append(untouched)
     print(untouched.line(), file=out)
     failed = [o.name for o in outcomes if o.status == "FAILED"]
     absent = [o.name for o in outcomes if o.status == "not present"]
     summary = "FAILED: " + ", ".join(failed) if failed else "passed"
-    print(f"self-test {summary} ({len(outcomes) - len(absent)} checks, "
-          f"{len(absent)} not present) in {time.perf_counter() - started:.1f} s", file=out)
+    print(
+        f"self-test {summary} ({len(outcomes) - len(absent)} checks, "
+        f"{len(absent)} not present) in {time.perf_counter() - started:.1f} s",
+        file=out,
+    )
     return 1 if failed else 0

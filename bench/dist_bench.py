@@ -49,8 +49,9 @@ def time_to_window(command: list[str]) -> float:
     """Seconds from launch to a usable main window, without the register's creation."""
     env = dict(os.environ, QT_QPA_PLATFORM="offscreen", TAYANCH_SELFTEST_ONLY="window")
     started = time.perf_counter()
-    proc = subprocess.Popen(command, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
-                            env=env, cwd=ROOT)
+    proc = subprocess.Popen(
+        command, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, env=env, cwd=ROOT
+    )
     assert proc.stdout is not None
     seen = None
     for line in proc.stdout:
@@ -80,8 +81,10 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--runs", type=int, default=3)
     args = parser.parse_args(argv)
 
-    print(f"machine: {platform.system()} {platform.machine()}, {os.cpu_count()} CPUs, "
-          f"Python {platform.python_version()}")
+    print(
+        f"machine: {platform.system()} {platform.machine()}, {os.cpu_count()} CPUs, "
+        f"Python {platform.python_version()}"
+    )
     venv = [sys.executable, "-m", "app.cli"]
     commands = {"venv": venv}
     exe = _executable(args.bundle)
@@ -89,8 +92,10 @@ def main(argv: list[str] | None = None) -> int:
         size, count = folder_size(args.bundle)
         print(f"bundle_size: {size / 1e6:.1f} MB")
         print(f"bundle_files: {count} files")
-        print(f"bundle_size_within_target: {'yes' if size / 1e6 <= BUNDLE_LIMIT_MB else 'no'} "
-              f"(<= {BUNDLE_LIMIT_MB} MB)")
+        print(
+            f"bundle_size_within_target: {'yes' if size / 1e6 <= BUNDLE_LIMIT_MB else 'no'} "
+            f"(<= {BUNDLE_LIMIT_MB} MB)"
+        )
         commands["frozen"] = [str(exe)]
     else:
         print(f"bundle: not built ({exe} missing; run `make dist`)")
@@ -99,8 +104,10 @@ def main(argv: list[str] | None = None) -> int:
         version = [time_to_exit([*command, "--version"]) for _ in range(args.runs)]
         print(f"{name}_start_to_version_exit: {statistics.median(version) * 1000:.0f} ms")
         window = [time_to_window([*command, "--self-test"]) for _ in range(args.runs)]
-        print(f"{name}_start_to_usable_window: {statistics.median(window) * 1000:.0f} ms "
-              f"(median of {args.runs}, offscreen, register creation excluded)")
+        print(
+            f"{name}_start_to_usable_window: {statistics.median(window) * 1000:.0f} ms "
+            f"(median of {args.runs}, offscreen, register creation excluded)"
+        )
     return 0
 
 

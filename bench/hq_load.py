@@ -463,8 +463,9 @@ def sweep(args) -> int:
         best = 0.0
         for step in range(1, 11):
             rate = args.rate * step
-            r = _on_fresh_database(argparse.Namespace(**{**vars(args), "rate": rate}),
-                                   label, "paced")
+            r = _on_fresh_database(
+                argparse.Namespace(**{**vars(args), "rate": rate}), label, "paced"
+            )
             exact = r["accepted"] == r["stored"] and not r["doubled"] and r["gapless"]
             print(f"{label}_paced_at_{rate:.0f}_p95_request: {r['p95_ms']:.0f} ms")
             if r["p95_ms"] > 500 or r["errors"] or not exact:

@@ -59,9 +59,13 @@ def generate(folder: Path, *, persons: int, visits: int, seed: int = 1) -> dict[
 
     rng = random.Random(seed)
     names = json.loads(resource_path("data", "demo_names.json").read_text("utf-8"))
-    reg, _recovery = Register.create(folder, StrongholdInfo(**demo.DEMO_STRONGHOLD),
-                                     login=LOGIN, full_name="Bench Inspektor",
-                                     password=PASSWORD)
+    reg, _recovery = Register.create(
+        folder,
+        StrongholdInfo(**demo.DEMO_STRONGHOLD),
+        login=LOGIN,
+        full_name="Bench Inspektor",
+        password=PASSWORD,
+    )
     code = reg.stronghold_code
     now = _ts(datetime.now(UTC))
     today = today_local()
@@ -96,52 +100,111 @@ def generate(folder: Path, *, persons: int, visits: int, seed: int = 1) -> dict[
         patronymic = father + (" oʻgʻli" if sex == "m" else " qizi")
         pinfl = demo.fake_pinfl(rng, birth, sex)
         pid = hexid()
-        people.append((pid, *base, surname, given, patronymic, birth.isoformat(), sex, pinfl,
-                       None, "", "", demo.DEMO_STRONGHOLD["region"],
-                       demo.DEMO_STRONGHOLD["district"], mk, None, home[1], home[2], "", "",
-                       None, ""))
+        people.append(
+            (
+                pid,
+                *base,
+                surname,
+                given,
+                patronymic,
+                birth.isoformat(),
+                sex,
+                pinfl,
+                None,
+                "",
+                "",
+                demo.DEMO_STRONGHOLD["region"],
+                demo.DEMO_STRONGHOLD["district"],
+                mk,
+                None,
+                home[1],
+                home[2],
+                "",
+                "",
+                None,
+                "",
+            )
+        )
         members.append((hexid(), *base, home[0], pid, ""))
         heads.setdefault(home[0], pid)
 
     entries = []
     check_ins = []
-    cats = ["conditional_sentence", "parole", "non_custodial", "admin_supervision",
-            "prev_released", "prev_repeat_admin", "prev_domestic_violence",
-            "prev_alcohol_drugs", "prev_minor_at_risk", "prev_family_conflict"]
+    cats = [
+        "conditional_sentence",
+        "parole",
+        "non_custodial",
+        "admin_supervision",
+        "prev_released",
+        "prev_repeat_admin",
+        "prev_domestic_violence",
+        "prev_alcohol_drugs",
+        "prev_minor_at_risk",
+        "prev_family_conflict",
+    ]
     for k, person in enumerate(rng.sample(people, persons * 3 // 100)):
         eid = hexid()
         start = today - timedelta(days=rng.randint(30, 700))
-        entries.append((eid, *base, person[0], cats[k % len(cats)], "", "", None, "",
-                        start.isoformat(), None, "", rng.choice((7, 14, 30)),
-                        rng.choice(("low", "medium", "high")), reg.user.id.hex, "active",
-                        None, "", ""))
+        entries.append(
+            (
+                eid,
+                *base,
+                person[0],
+                cats[k % len(cats)],
+                "",
+                "",
+                None,
+                "",
+                start.isoformat(),
+                None,
+                "",
+                rng.choice((7, 14, 30)),
+                rng.choice(("low", "medium", "high")),
+                reg.user.id.hex,
+                "active",
+                None,
+                "",
+                "",
+            )
+        )
         for j in range(10):
             at = datetime.combine(start + timedelta(days=j * 20), datetime.min.time(), UTC)
-            check_ins.append((hexid(), *base, eid, person[0], _ts(at), "home_visit",
-                              "present", "", reg.user.id.hex))
+            check_ins.append(
+                (
+                    hexid(),
+                    *base,
+                    eid,
+                    person[0],
+                    _ts(at),
+                    "home_visit",
+                    "present",
+                    "",
+                    reg.user.id.hex,
+                )
+            )
 
     cols = {
         "household": "id, stronghold_code, created_at, updated_at, deleted, version, makhalla,"
-                     " makhalla_id, street, house, flat, head_person_id, conflict_family, notes",
+        " makhalla_id, street, house, flat, head_person_id, conflict_family, notes",
         "person": "id, stronghold_code, created_at, updated_at, deleted, version, surname,"
-                  " given_name, patronymic, birth_date, sex, pinfl, passport, phone, phone2,"
-                  " region, district, makhalla, makhalla_id, street, house, flat, workplace,"
-                  " photo, notes",
+        " given_name, patronymic, birth_date, sex, pinfl, passport, phone, phone2,"
+        " region, district, makhalla, makhalla_id, street, house, flat, workplace,"
+        " photo, notes",
         "household_member": "id, stronghold_code, created_at, updated_at, deleted, version,"
-                            " household_id, person_id, relation",
+        " household_id, person_id, relation",
         "register_entry": "id, stronghold_code, created_at, updated_at, deleted, version,"
-                          " person_id, category, basis_body, basis_number, basis_date,"
-                          " basis_article, start_date, end_date, conditions,"
-                          " checkin_every_days, risk_level, responsible_id, status,"
-                          " removal_date, removal_reason, notes",
+        " person_id, category, basis_body, basis_number, basis_date,"
+        " basis_article, start_date, end_date, conditions,"
+        " checkin_every_days, risk_level, responsible_id, status,"
+        " removal_date, removal_reason, notes",
         "check_in": "id, stronghold_code, created_at, updated_at, deleted, version, entry_id,"
-                    " person_id, at, kind, result, notes, recorded_by_id",
+        " person_id, at, kind, result, notes, recorded_by_id",
         "household_visit": "id, stronghold_code, created_at, updated_at, deleted, version,"
-                           " household_id, visited_at, visitor_id, visitor_name,"
-                           " other_visitors, purpose, direction, findings, measures,"
-                           " next_visit_due",
+        " household_id, visited_at, visitor_id, visitor_name,"
+        " other_visitors, purpose, direction, findings, measures,"
+        " next_visit_due",
         "visit_person": "id, stronghold_code, created_at, updated_at, deleted, version,"
-                        " visit_id, person_id",
+        " visit_id, person_id",
     }
 
     def insert(conn, table: str, rows) -> int:
@@ -175,8 +238,14 @@ def generate(folder: Path, *, persons: int, visits: int, seed: int = 1) -> dict[
     with reg.write_engine.begin() as conn:
         capture(conn, False)
         insert(conn, "person", people)
-        insert(conn, "household", ((h[0], *base, mk, None, h[1], h[2], "", heads.get(h[0]),
-                                    int(h[3]), "") for h in homes))
+        insert(
+            conn,
+            "household",
+            (
+                (h[0], *base, mk, None, h[1], h[2], "", heads.get(h[0]), int(h[3]), "")
+                for h in homes
+            ),
+        )
         insert(conn, "household_member", members)
         insert(conn, "register_entry", entries)
         insert(conn, "check_in", check_ins)
@@ -192,8 +261,22 @@ def generate(folder: Path, *, persons: int, visits: int, seed: int = 1) -> dict[
             home = homes[rng.randrange(households_n)][0]
             at = end - timedelta(seconds=rng.randrange(span))
             vid = hexid()
-            rows.append((vid, *base, home, _ts(at), visitor, "Bench Inspektor", "", "routine",
-                         "public_order", "Shikoyat yoʻq.", "", None))
+            rows.append(
+                (
+                    vid,
+                    *base,
+                    home,
+                    _ts(at),
+                    visitor,
+                    "Bench Inspektor",
+                    "",
+                    "routine",
+                    "public_order",
+                    "Shikoyat yoʻq.",
+                    "",
+                    None,
+                )
+            )
             met.append((hexid(), *base, vid, rng.choice(home_people[home])))
         with reg.write_engine.begin() as conn:
             capture(conn, False)
@@ -225,8 +308,9 @@ def child(folder: Path, started: float, typed: bool) -> None:
     from ui.unlock import UnlockDialog
 
     app = ui_app.application()
-    QSettings.setPath(QSettings.Format.IniFormat, QSettings.Scope.UserScope,
-                      str(folder / "qsettings"))
+    QSettings.setPath(
+        QSettings.Format.IniFormat, QSettings.Scope.UserScope, str(folder / "qsettings")
+    )
     errors.DIALOGS = False
     style.apply(app)
     preload = ui_app.Preloader().start()
@@ -262,8 +346,11 @@ def child(folder: Path, started: float, typed: bool) -> None:
     typing = t_unlock - shown
     print(f"unlock_to_usable_window_{mode}: {usable - t_unlock:.2f} s", flush=True)
     print(f"password_check_and_open_{mode}: {unlocked - t_unlock:.2f} s", flush=True)
-    print(f"start_to_usable_window_{mode}: {usable - started - typing:.2f} s "
-          f"(typing time left out: {typing:.2f} s)", flush=True)
+    print(
+        f"start_to_usable_window_{mode}: {usable - started - typing:.2f} s "
+        f"(typing time left out: {typing:.2f} s)",
+        flush=True,
+    )
     if not typed:
         window.close()
         ops.wait_all()
@@ -339,14 +426,17 @@ def machine() -> str:
                 break
     except OSError:
         pass
-    return f"{platform.system()} {platform.machine()}, {cpu}, {os.cpu_count()} CPUs, " \
-           f"Python {platform.python_version()}"
+    return (
+        f"{platform.system()} {platform.machine()}, {cpu}, {os.cpu_count()} CPUs, "
+        f"Python {platform.python_version()}"
+    )
 
 
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__)
-    parser.add_argument("--data", type=Path,
-                        default=Path(tempfile.gettempdir()) / "tayanch-ui-bench")
+    parser.add_argument(
+        "--data", type=Path, default=Path(tempfile.gettempdir()) / "tayanch-ui-bench"
+    )
     parser.add_argument("--persons", type=int, default=100_000)
     parser.add_argument("--visits", type=int, default=1_000_000)
     parser.add_argument("--child", type=Path, help=argparse.SUPPRESS)
@@ -386,9 +476,21 @@ def main(argv: list[str] | None = None) -> int:
     # figures come from that second, usual start).
     for typed in (False, True):
         started = time.time()
-        out = subprocess.run([sys.executable, __file__, "--child", str(folder), "--started",
-                              str(started), *(["--typed"] if typed else [])],
-                             env=env, capture_output=True, text=True, check=False)
+        out = subprocess.run(
+            [
+                sys.executable,
+                __file__,
+                "--child",
+                str(folder),
+                "--started",
+                str(started),
+                *(["--typed"] if typed else []),
+            ],
+            env=env,
+            capture_output=True,
+            text=True,
+            check=False,
+        )
         for line in out.stdout.splitlines():
             print(line)
         if out.returncode != 0:
@@ -397,6 +499,6 @@ def main(argv: list[str] | None = None) -> int:
     print(f"load_average_1min: {os.getloadavg()[0]:.1f}")
     return 0
 
+
 if __name__ == "__main__":
     sys.exit(main())
-

@@ -79,10 +79,12 @@ def parse_package(blob: bytes) -> Package:
     for i in range(count):
         name_at, data_at = struct.unpack_from("<II", blob, header_size + 4 + 8 * i)
         end = blob.index(b"\0", header_size + name_at)
-        entries.append((blob[header_size + name_at:end].decode("ascii"), data_at))
+        entries.append((blob[header_size + name_at : end].decode("ascii"), data_at))
     ends = [data_at for _name, data_at in entries[1:]] + [len(blob) - header_size]
-    items = tuple(Item(name, blob[header_size + start:header_size + end])
-                  for (name, start), end in zip(entries, ends, strict=True))
+    items = tuple(
+        Item(name, blob[header_size + start : header_size + end])
+        for (name, start), end in zip(entries, ends, strict=True)
+    )
     return Package(blob[:header_size], items)
 
 
@@ -139,8 +141,9 @@ def keep_item(name: str, data: bytes, languages: Sequence[str]) -> bool:
 
 
 def trim_package(package: Package, languages: Sequence[str]) -> Package:
-    return Package(package.header,
-                   tuple(i for i in package.items if keep_item(i.name, i.data, languages)))
+    return Package(
+        package.header, tuple(i for i in package.items if keep_item(i.name, i.data, languages))
+    )
 
 
 # --- the shared library ---------------------------------------------------------------------
@@ -151,23 +154,21 @@ def read_symbol(library: Path) -> tuple[str, bytes]:
     elf = library.read_bytes()
     if elf[:4] != b"\x7fELF" or elf[4] != 2 or elf[5] != 1:
         raise IcuDataError(f"{library.name}: not a little-endian 64-bit ELF file")
-    shoff, = struct.unpack_from("<Q", elf, 0x28)
+    (shoff,) = struct.unpack_from("<Q", elf, 0x28)
     shentsize, shnum = struct.unpack_from("<HH", elf, 0x3A)
-    sections = [struct.unpack_from("<IIQQQQIIQQ", elf, shoff + i * shentsize)
-                for i in range(shnum)]
+    sections = [struct.unpack_from("<IIQQQQIIQQ", elf, shoff + i * shentsize) for i in range(shnum)]
     for _name, kind, _flags, _addr, offset, size, link, _info, _align, entsize in sections:
         if kind != 11:  # SHT_DYNSYM
             continue
         strings = sections[link][4]
         for at in range(offset, offset + size, entsize):
-            name_at, _st_info, _other, shndx, value, length = struct.unpack_from(
-                "<IBBHQQ", elf, at)
+            name_at, _st_info, _other, shndx, value, length = struct.unpack_from("<IBBHQQ", elf, at)
             end = elf.index(b"\0", strings + name_at)
-            symbol = elf[strings + name_at:end]
+            symbol = elf[strings + name_at : end]
             if SYMBOL.fullmatch(symbol) and 0 < shndx < len(sections):
                 _n, _k, _f, sec_addr, sec_offset, *_rest = sections[shndx]
                 start = sec_offset + value - sec_addr
-                return symbol.decode("ascii"), elf[start:start + length]
+                return symbol.decode("ascii"), elf[start : start + length]
     raise IcuDataError(f"{library.name}: no icudtNN_dat symbol")
 
 
@@ -183,24 +184,35 @@ ASSEMBLY = """\
 """
 
 
-def link_library(data: bytes, symbol: str, soname: str, folder: Path,
-                 compiler: str = "cc") -> Path:
+def link_library(data: bytes, symbol: str, soname: str, folder: Path, compiler: str = "cc") -> Path:
     """A shared library ``soname`` whose one symbol ``symbol`` holds ``data``."""
     folder.mkdir(parents=True, exist_ok=True)
     dat = folder / (symbol.removesuffix("_dat") + "l.dat")
     dat.write_bytes(data)
     source = folder / "icudata.S"
-    source.write_text(ASSEMBLY.format(align=ALIGN, symbol=symbol, data=dat.resolve()),
-                      "utf-8")
+    source.write_text(ASSEMBLY.format(align=ALIGN, symbol=symbol, data=dat.resolve()), "utf-8")
     target = folder / soname
-    subprocess.run([compiler, "-shared", "-nostdlib", f"-Wl,-soname,{soname}",
-                    "-Wl,-z,noexecstack", "-o", str(target), str(source)],
-                   check=True, capture_output=True, text=True)
+    subprocess.run(
+        [
+            compiler,
+            "-shared",
+            "-nostdlib",
+            f"-Wl,-soname,{soname}",
+            "-Wl,-z,noexecstack",
+            "-o",
+            str(target),
+            str(source),
+        ],
+        check=True,
+        capture_output=True,
+        text=True,
+    )
     return target
 
 
-def trimmed_library(library: Path, languages: Sequence[str], folder: Path,
-                    compiler: str = "cc") -> Path:
+def trimmed_library(
+    library: Path, languages: Sequence[str], folder: Path, compiler: str = "cc"
+) -> Path:
     """A copy of ``library`` (libicudata.so.NN) holding only what ``keep_item`` keeps."""
     symbol, blob = read_symbol(library)
     package = parse_package(blob)
@@ -209,8 +221,13 @@ def trimmed_library(library: Path, languages: Sequence[str], folder: Path,
     target = link_library(data, symbol, library.name, folder, compiler)
     if read_symbol(target) != (symbol, data) or parse_package(data).items != kept.items:
         raise IcuDataError(f"{target}: the linked package reads back differently")
-    logger.info("ICU data: kept %d of %d items, %.1f of %.1f MB", len(kept.items),
-                len(package.items), len(data) / 1e6, len(blob) / 1e6)
+    logger.info(
+        "ICU data: kept %d of %d items, %.1f of %.1f MB",
+        len(kept.items),
+        len(package.items),
+        len(data) / 1e6,
+        len(blob) / 1e6,
+    )
     return target
 
 

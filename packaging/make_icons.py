@@ -66,13 +66,18 @@ def outputs() -> dict[Path, bytes]:
 
     ico = io.BytesIO()
     largest = images[max(ICO_SIZES)]
-    largest.save(ico, format="ICO", sizes=[(s, s) for s in ICO_SIZES],
-                 append_images=[images[s] for s in ICO_SIZES if s != max(ICO_SIZES)])
+    largest.save(
+        ico,
+        format="ICO",
+        sizes=[(s, s) for s in ICO_SIZES],
+        append_images=[images[s] for s in ICO_SIZES if s != max(ICO_SIZES)],
+    )
     result[ICONS / "tayanch.ico"] = ico.getvalue()
 
     icns = io.BytesIO()
     images[max(ICNS_SIZES)].save(
-        icns, format="ICNS",
+        icns,
+        format="ICNS",
         append_images=[images[s] for s in ICNS_SIZES if s != max(ICNS_SIZES)],
     )
     result[ICONS / "tayanch.icns"] = icns.getvalue()
@@ -81,8 +86,11 @@ def outputs() -> dict[Path, bytes]:
 
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--check", action="store_true",
-                        help="only report whether every output exists at its size (exit 1 if not)")
+    parser.add_argument(
+        "--check",
+        action="store_true",
+        help="only report whether every output exists at its size (exit 1 if not)",
+    )
     args = parser.parse_args(argv)
     logging.basicConfig(level=logging.INFO, format="%(message)s")
     if args.check:

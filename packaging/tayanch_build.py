@@ -155,13 +155,37 @@ DEV_EXCLUDES = (
 # classic crash; AppImage's excludelist leaves out the same ones). The C++ runtime,
 # OpenSSL and libffi stay in: their versions differ between distributions.
 LINUX_SYSTEM_LIBRARIES = (
-    "libX11.so.*", "libX11-xcb.so.*", "libXau.so.*", "libXdmcp.so.*", "libxcb*.so.*",
-    "libxkbcommon*.so.*", "libfontconfig.so.*", "libfreetype.so.*", "libpng16.so.*",
-    "libglib-2.0.so.*", "libgobject-2.0.so.*", "libgio-2.0.so.*", "libgmodule-2.0.so.*",
-    "libgthread-2.0.so.*", "libpcre2-*.so.*", "libdbus-1.so.*", "libsystemd.so.*",
-    "libgcrypt.so.*", "libgpg-error.so.*", "libcap.so.*", "liblz4.so.*", "libzstd.so.*",
-    "liblzma.so.*", "libexpat.so.*", "libbrotli*.so.*", "libbz2.so.*", "libz.so.*",
-    "libuuid.so.*", "libmount.so.*", "libblkid.so.*", "libselinux.so.*",
+    "libX11.so.*",
+    "libX11-xcb.so.*",
+    "libXau.so.*",
+    "libXdmcp.so.*",
+    "libxcb*.so.*",
+    "libxkbcommon*.so.*",
+    "libfontconfig.so.*",
+    "libfreetype.so.*",
+    "libpng16.so.*",
+    "libglib-2.0.so.*",
+    "libgobject-2.0.so.*",
+    "libgio-2.0.so.*",
+    "libgmodule-2.0.so.*",
+    "libgthread-2.0.so.*",
+    "libpcre2-*.so.*",
+    "libdbus-1.so.*",
+    "libsystemd.so.*",
+    "libgcrypt.so.*",
+    "libgpg-error.so.*",
+    "libcap.so.*",
+    "liblz4.so.*",
+    "libzstd.so.*",
+    "liblzma.so.*",
+    "libexpat.so.*",
+    "libbrotli*.so.*",
+    "libbz2.so.*",
+    "libz.so.*",
+    "libuuid.so.*",
+    "libmount.so.*",
+    "libblkid.so.*",
+    "libselinux.so.*",
 )
 
 # CUPS (the print-support plugin links it) and the libraries CUPS itself links: TLS
@@ -172,10 +196,23 @@ LINUX_SYSTEM_LIBRARIES = (
 # skips the plugin when it fails to load: there is no printer to print to, and saving the
 # documents as PDF works as before.
 LINUX_PRINTING_LIBRARIES = (
-    "libcups.so.*", "libavahi-client.so.*", "libavahi-common.so.*", "libgnutls.so.*",
-    "libnettle.so.*", "libhogweed.so.*", "libgmp.so.*", "libp11-kit.so.*", "libtasn1.so.*",
-    "libidn2.so.*", "libunistring.so.*", "libgssapi_krb5.so.*", "libkrb5.so.*",
-    "libk5crypto.so.*", "libkrb5support.so.*", "libcom_err.so.*", "libkeyutils.so.*",
+    "libcups.so.*",
+    "libavahi-client.so.*",
+    "libavahi-common.so.*",
+    "libgnutls.so.*",
+    "libnettle.so.*",
+    "libhogweed.so.*",
+    "libgmp.so.*",
+    "libp11-kit.so.*",
+    "libtasn1.so.*",
+    "libidn2.so.*",
+    "libunistring.so.*",
+    "libgssapi_krb5.so.*",
+    "libkrb5.so.*",
+    "libk5crypto.so.*",
+    "libkrb5support.so.*",
+    "libcom_err.so.*",
+    "libkeyutils.so.*",
 )
 
 # Qt plugins by folder: the file-name patterns kept (None keeps the folder whole). Folders
@@ -212,8 +249,16 @@ QT_WINDOWS_DLLS_DROPPED = ("opengl32sw.dll", "d3dcompiler_*.dll")
 # CLDR data of babel (app/formats numbers): the languages of the program, their regional
 # forms and the parents babel reads them through (root; en_001 for en_GB). The other
 # ~1,000 locales are 34 MB.
-BABEL_LOCALES_KEPT = ("root.dat", "en.dat", "en_001.dat", "en_GB.dat", "ru.dat", "ru_*.dat",
-                      "uz.dat", "uz_*.dat")
+BABEL_LOCALES_KEPT = (
+    "root.dat",
+    "en.dat",
+    "en_001.dat",
+    "en_GB.dat",
+    "ru.dat",
+    "ru_*.dat",
+    "uz.dat",
+    "uz_*.dat",
+)
 
 # The same CLDR data again in Qt's ICU (collation, time-zone names) on Linux: the languages
 # whose locale data packaging/icu_data.py keeps, each with all its regional forms and the
@@ -249,9 +294,12 @@ def alembic_dirs(root: Path = ROOT, packages: Sequence[str] = PACKAGES) -> list[
     app/db and app/services are namespace packages (no ``__init__.py``), so "not a package"
     cannot tell scripts from modules; alembic's own layout can.
     """
-    return sorted(env.parent for package in packages
-                  for env in (root / package).rglob("env.py")
-                  if (env.parent / "script.py.mako").exists())
+    return sorted(
+        env.parent
+        for package in packages
+        for env in (root / package).rglob("env.py")
+        if (env.parent / "script.py.mako").exists()
+    )
 
 
 def _in_any(path: Path, folders: Sequence[Path]) -> bool:
@@ -312,11 +360,7 @@ def data_files(root: Path = ROOT) -> list[tuple[str, str]]:
     code_data = code_tree_data(root)
     if not any(p.parent.name == "versions" for p in code_data):
         raise MissingBuildInput("app/db/migrations/versions has no migration scripts")
-    return (
-        _pairs(resources, root)
-        + _pairs(catalog_files(root), root)
-        + _pairs(code_data, root)
-    )
+    return _pairs(resources, root) + _pairs(catalog_files(root), root) + _pairs(code_data, root)
 
 
 # --- hidden imports -----------------------------------------------------------------------
@@ -338,8 +382,9 @@ def package_modules(root: Path = ROOT, packages: Sequence[str] = PACKAGES) -> li
                 continue
             if path.stem == "__main__" or not all(p.isidentifier() for p in rel.parts[:-1]):
                 continue
-            parts = list(rel.parts[:-1]) if path.stem == "__init__" else [*rel.parts[:-1],
-                                                                            path.stem]
+            parts = (
+                list(rel.parts[:-1]) if path.stem == "__init__" else [*rel.parts[:-1], path.stem]
+            )
             modules.append(".".join(parts))
     return sorted(set(modules))
 
@@ -384,8 +429,10 @@ def keep_entry(dest: str, system: str = "") -> bool:
     """
     parts = PurePosixPath(dest.replace("\\", "/")).parts
     if system == "Linux" and len(parts) == 1:
-        return not any(fnmatch.fnmatch(parts[0], p)
-                       for p in (*LINUX_SYSTEM_LIBRARIES, *LINUX_PRINTING_LIBRARIES))
+        return not any(
+            fnmatch.fnmatch(parts[0], p)
+            for p in (*LINUX_SYSTEM_LIBRARIES, *LINUX_PRINTING_LIBRARIES)
+        )
     if parts[:2] == ("babel", "locale-data") and len(parts) == 3:
         return any(fnmatch.fnmatch(parts[2], p) for p in BABEL_LOCALES_KEPT)
     qt = _qt_parts(dest)
@@ -418,8 +465,7 @@ def filter_qt_plugins_at_collection() -> None:
 
     def collect_kept(self, plugin_type):
         found = collect(self, plugin_type)
-        kept = [(src, dst) for src, dst in found
-                if keep_entry(f"{dst}/{Path(src).name}")]
+        kept = [(src, dst) for src, dst in found if keep_entry(f"{dst}/{Path(src).name}")]
         if len(kept) != len(found):
             logger.info("Qt plugins %s: kept %d of %d", plugin_type, len(kept), len(found))
         return kept

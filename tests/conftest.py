@@ -17,16 +17,26 @@ os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
 from app.db.register import Register, StrongholdInfo  # noqa: E402
 
 PASSWORD = "correct horse"
-STRONGHOLD = StrongholdInfo(code="TP-0999", name="Sinov tayanch punkti", region="Toshkent shahri",
-                            district="Sinov tumani", makhalla="Sinov MFY")
+STRONGHOLD = StrongholdInfo(
+    code="TP-0999",
+    name="Sinov tayanch punkti",
+    region="Toshkent shahri",
+    district="Sinov tumani",
+    makhalla="Sinov MFY",
+)
 
 
 @pytest.fixture(scope="session")
 def _template_register(tmp_path_factory) -> tuple[Path, str]:
     folder = tmp_path_factory.mktemp("template") / "register"
-    reg, recovery = Register.create(folder, STRONGHOLD, login="inspector",
-                                    full_name="Sinov Inspektor", password=PASSWORD,
-                                    position="Profilaktika inspektori")
+    reg, recovery = Register.create(
+        folder,
+        STRONGHOLD,
+        login="inspector",
+        full_name="Sinov Inspektor",
+        password=PASSWORD,
+        position="Profilaktika inspektori",
+    )
     reg.checkpoint()
     reg.close()
     return folder, recovery
@@ -58,8 +68,13 @@ def _demo_template(tmp_path_factory) -> Path:
     from app.services import demo
 
     folder = tmp_path_factory.mktemp("demo") / "register"
-    reg, _ = Register.create(folder, StrongholdInfo(**demo.DEMO_STRONGHOLD), login="demo",
-                             full_name="Demo Inspektor", password=PASSWORD)
+    reg, _ = Register.create(
+        folder,
+        StrongholdInfo(**demo.DEMO_STRONGHOLD),
+        login="demo",
+        full_name="Demo Inspektor",
+        password=PASSWORD,
+    )
     demo.generate(reg, persons=600, households=200, seed=7)
     reg.checkpoint()
     reg.close()

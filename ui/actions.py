@@ -22,8 +22,9 @@ from ui.widgets.form import FormDialog
 OnSaved = Callable[[Any], None] | None
 
 
-def open_form(ctx: Context, form: FormDialog, tables: tuple[str, ...],
-              on_saved: OnSaved = None) -> FormDialog:
+def open_form(
+    ctx: Context, form: FormDialog, tables: tuple[str, ...], on_saved: OnSaved = None
+) -> FormDialog:
     def saved(record: Any) -> None:
         for table in tables:
             ctx.hub.changed.emit(table)
@@ -35,8 +36,13 @@ def open_form(ctx: Context, form: FormDialog, tables: tuple[str, ...],
     return form
 
 
-def after_write(ctx: Context, parent: QWidget, fn: Callable[[], Any], tables: tuple[str, ...],
-                on_saved: OnSaved = None) -> None:
+def after_write(
+    ctx: Context,
+    parent: QWidget,
+    fn: Callable[[], Any],
+    tables: tuple[str, ...],
+    on_saved: OnSaved = None,
+) -> None:
     """A write without a form (mark examined, revoke): on the writer thread, then refresh."""
 
     def done(record: Any) -> None:
@@ -79,36 +85,47 @@ def card_action(ctx: Context, parent: QWidget, key: str, card: Any, entry: Any) 
         return open_form(ctx, rf.RemoveEntryForm(parent, reg, entry), ("register_entry",))
     if key in ("check_in", "violation"):
         if not active:
-            seams.show_info(parent, _("This person is on no active register. Add them to a "
-                                      "register first (Ctrl+Shift+R)."))
+            seams.show_info(
+                parent,
+                _(
+                    "This person is on no active register. Add them to a "
+                    "register first (Ctrl+Shift+R)."
+                ),
+            )
             return None
         cls = rf.CheckInForm if key == "check_in" else rf.ViolationForm
-        return open_form(ctx, cls(parent, reg, pid, active, entry),
-                         ("check_in", "violation"))
+        return open_form(ctx, cls(parent, reg, pid, active, entry), ("check_in", "violation"))
     if key == "measure":
-        return open_form(ctx, rf.MeasureForm(parent, reg, pid, active),
-                         ("preventive_measure",))
+        return open_form(ctx, rf.MeasureForm(parent, reg, pid, active), ("preventive_measure",))
     if key == "contribution":
         return open_form(ctx, rf.ContributionForm(parent, reg, pid), ("citizen_contribution",))
     if key == "offence":
         return open_form(ctx, rf.OffenceForm(parent, reg, pid), ("offence_case",))
     if key == "visit":
         home = card.households[0].id if card.households else None
-        return record_visit(ctx, parent, household_id=home, person_id=pid,
-                            purpose="supervision" if active else None)
+        return record_visit(
+            ctx, parent, household_id=home, person_id=pid, purpose="supervision" if active else None
+        )
     return None
 
 
 # --- households and visits -------------------------------------------------------------
 
 
-def record_visit(ctx: Context, parent: QWidget, *, household_id: uuid.UUID | None = None,
-                 person_id: uuid.UUID | None = None, purpose: str | None = None,
-                 on_saved: OnSaved = None) -> FormDialog:
+def record_visit(
+    ctx: Context,
+    parent: QWidget,
+    *,
+    household_id: uuid.UUID | None = None,
+    person_id: uuid.UUID | None = None,
+    purpose: str | None = None,
+    on_saved: OnSaved = None,
+) -> FormDialog:
     from ui.households.forms import VisitForm
 
-    form = VisitForm(parent, ctx.reg, household_id=household_id, person_id=person_id,
-                     purpose=purpose)
+    form = VisitForm(
+        parent, ctx.reg, household_id=household_id, person_id=person_id, purpose=purpose
+    )
     return open_form(ctx, form, ("household_visit", "visit_person"), on_saved)
 
 
@@ -135,20 +152,20 @@ def add_member(ctx: Context, parent: QWidget, household_id: uuid.UUID) -> FormDi
 # --- disputes and orders ---------------------------------------------------------------
 
 
-def new_dispute(ctx: Context, parent: QWidget, on_saved: OnSaved = None,
-                **preset: Any) -> FormDialog:
+def new_dispute(
+    ctx: Context, parent: QWidget, on_saved: OnSaved = None, **preset: Any
+) -> FormDialog:
     from ui.disputes.forms import DisputeForm
 
-    return open_form(ctx, DisputeForm(parent, ctx.reg, **preset),
-                     ("family_dispute", "dispute_party"), on_saved)
+    return open_form(
+        ctx, DisputeForm(parent, ctx.reg, **preset), ("family_dispute", "dispute_party"), on_saved
+    )
 
 
-def new_order(ctx: Context, parent: QWidget, on_saved: OnSaved = None,
-              **preset: Any) -> FormDialog:
+def new_order(ctx: Context, parent: QWidget, on_saved: OnSaved = None, **preset: Any) -> FormDialog:
     from ui.orders.forms import OrderForm
 
-    return open_form(ctx, OrderForm(parent, ctx.reg, **preset), ("protection_order",),
-                     on_saved)
+    return open_form(ctx, OrderForm(parent, ctx.reg, **preset), ("protection_order",), on_saved)
 
 
 def household_choice(row: ui_queries.HouseholdRow) -> tuple[Any, str]:

@@ -67,6 +67,7 @@ class Preloader:
     def wait(self, timeout: float | None = 60) -> bool:
         return self.done.wait(timeout)
 
+
 QT_LOCALES = {"ru": "ru", "en": "en", "uz-Latn": "uz", "uz-Cyrl": "ru"}
 
 
@@ -78,9 +79,9 @@ def setup_logging() -> None:
     try:
         folder = log_dir()
         folder.mkdir(parents=True, exist_ok=True)
-        handler = logging.handlers.RotatingFileHandler(folder / "tayanch.log",
-                                                       maxBytes=1_000_000, backupCount=3,
-                                                       encoding="utf-8")
+        handler = logging.handlers.RotatingFileHandler(
+            folder / "tayanch.log", maxBytes=1_000_000, backupCount=3, encoding="utf-8"
+        )
     except OSError:
         return
     handler.setFormatter(logging.Formatter("%(asctime)s %(levelname)s %(name)s: %(message)s"))

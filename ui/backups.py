@@ -33,9 +33,15 @@ class BackupsBox(QGroupBox):
         self.folder: Path | None = None
         self.latest: Any = None
         lay = QVBoxLayout(self)
-        lay.addWidget(muted_label(_("Tayanch makes an encrypted backup every day and keeps the "
-                                    "last week's and month's. Keep the folder on another "
-                                    "disk or a stick if you can.")))
+        lay.addWidget(
+            muted_label(
+                _(
+                    "Tayanch makes an encrypted backup every day and keeps the "
+                    "last week's and month's. Keep the folder on another "
+                    "disk or a stick if you can."
+                )
+            )
+        )
         self.folder_label = QLabel()
         self.folder_label.setWordWrap(True)
         self.last_label = QLabel()
@@ -73,21 +79,27 @@ class BackupsBox(QGroupBox):
         if self.latest is None:
             self.last_label.setText(_("No backup yet."))
         else:
-            self.last_label.setText(ngettext(
-                "{n} backup, the last on {at}.", "{n} backups, the last on {at}.",
-                len(infos)).format(
-                n=len(infos), at=fmt_datetime(self.latest.created_at)))
+            self.last_label.setText(
+                ngettext(
+                    "{n} backup, the last on {at}.", "{n} backups, the last on {at}.", len(infos)
+                ).format(n=len(infos), at=fmt_datetime(self.latest.created_at))
+            )
 
     def choose_folder(self) -> None:
         from app.db import backup
 
-        folder = seams.ask_folder(self, _("Choose the folder for backups"),
-                                  str(self.folder or Path.home()))
+        folder = seams.ask_folder(
+            self, _("Choose the folder for backups"), str(self.folder or Path.home())
+        )
         if not folder:
             return
         reg = self.reg
-        ops.Op(self, lambda: backup.set_backup_folder(reg, Path(folder)), write=True,
-               name="backup_folder").success(lambda _p: self.reload()).run()
+        ops.Op(
+            self,
+            lambda: backup.set_backup_folder(reg, Path(folder)),
+            write=True,
+            name="backup_folder",
+        ).success(lambda _p: self.reload()).run()
 
     def back_up_now(self) -> None:
         from app.db import backup
@@ -109,33 +121,40 @@ class BackupsBox(QGroupBox):
             self.backup_button.setEnabled(True)
             ops.show_failure(self, exc)
 
-        ops.Op(self, work, write=True, name="backup").success(done).failure(failed) \
-            .with_progress(_("Backing up…")).run()
+        ops.Op(self, work, write=True, name="backup").success(done).failure(failed).with_progress(
+            _("Backing up…")
+        ).run()
 
     def restore(self) -> None:
         from app.db import backup
 
         start = str(self.folder or Path.home())
-        path = seams.ask_open_file(self, _("Choose the backup to restore"), start,
-                                   _("Tayanch backups (*{suffix})").format(
-                                       suffix=backup.SUFFIX))
+        path = seams.ask_open_file(
+            self,
+            _("Choose the backup to restore"),
+            start,
+            _("Tayanch backups (*{suffix})").format(suffix=backup.SUFFIX),
+        )
         if not path:
             return
-        ops.Op(self, lambda: backup.read_info(Path(path)), name="backup_info") \
-            .success(lambda info: self._confirm_restore(Path(path), info)).run()
+        ops.Op(self, lambda: backup.read_info(Path(path)), name="backup_info").success(
+            lambda info: self._confirm_restore(Path(path), info)
+        ).run()
 
     def _confirm_restore(self, path: Path, info: Any) -> None:
         from app.db import backup
 
-        question = _("Replace the register with the backup of {at} (stronghold {code})? "
-                     "Everything entered since then is lost on this computer, unless it was "
-                     "synced. A copy of the register as it is now is kept first.").format(
-                         at=fmt_datetime(info.created_at), code=info.stronghold_code)
+        question = _(
+            "Replace the register with the backup of {at} (stronghold {code})? "
+            "Everything entered since then is lost on this computer, unless it was "
+            "synced. A copy of the register as it is now is kept first."
+        ).format(at=fmt_datetime(info.created_at), code=info.stronghold_code)
         if not seams.ask_confirm(self, question, title=_("Restore a backup")):
             return
         login = self.reg.user.login
-        password = seams.ask_password(self, _("The password of {login} in that backup:").format(
-            login=login))
+        password = seams.ask_password(
+            self, _("The password of {login} in that backup:").format(login=login)
+        )
         if not password:
             return
         reg = self.reg
@@ -147,8 +166,11 @@ class BackupsBox(QGroupBox):
                 window.replace_register(new_reg)
             seams.show_info(window, _("The backup was restored."))
 
-        ops.Op(window or self, lambda: backup.restore(
-            reg.data_dir, path, login, password, confirm=lambda _i: True, current=reg),
-            write=True, name="restore").success(done) \
-            .with_progress(_("Restoring the backup…")).run()
-
+        ops.Op(
+            window or self,
+            lambda: backup.restore(
+                reg.data_dir, path, login, password, confirm=lambda _i: True, current=reg
+            ),
+            write=True,
+            name="restore",
+        ).success(done).with_progress(_("Restoring the backup…")).run()

@@ -35,14 +35,20 @@ from app.i18n import _
 log = logging.getLogger(__name__)
 
 DIALOGS = True
-_SAFE_MESSAGE_TYPES = (AttributeError, NameError, ImportError, TypeError, NotImplementedError,
-                       RecursionError, ZeroDivisionError)
+_SAFE_MESSAGE_TYPES = (
+    AttributeError,
+    NameError,
+    ImportError,
+    TypeError,
+    NotImplementedError,
+    RecursionError,
+    ZeroDivisionError,
+)
 _previous_hook = sys.excepthook
 _showing = False
 
 
-def safe_details(etype: type[BaseException], value: BaseException,
-                 tb: TracebackType | None) -> str:
+def safe_details(etype: type[BaseException], value: BaseException, tb: TracebackType | None) -> str:
     """A traceback without values: frames, the exception type, and a message if harmless."""
     lines = [f"Tayanch {__version__}, Python {sys.version.split()[0]}"]
     for frame in traceback.extract_tb(tb):
@@ -61,10 +67,12 @@ class ExceptionDialog(QDialog):
         self.setWindowTitle(_("Something went wrong"))
         self.resize(640, 360)
         layout = QVBoxLayout(self)
-        text = QLabel(_(
-            "Tayanch met an error it did not expect. What you saved before is safe. "
-            "If it happens again, copy the details and send them to the district office."
-        ))
+        text = QLabel(
+            _(
+                "Tayanch met an error it did not expect. What you saved before is safe. "
+                "If it happens again, copy the details and send them to the district office."
+            )
+        )
         text.setWordWrap(True)
         layout.addWidget(text)
         self.details = QPlainTextEdit(details)
@@ -79,8 +87,7 @@ class ExceptionDialog(QDialog):
         layout.addWidget(buttons)
 
 
-def excepthook(etype: type[BaseException], value: BaseException,
-               tb: TracebackType | None) -> None:
+def excepthook(etype: type[BaseException], value: BaseException, tb: TracebackType | None) -> None:
     global _showing
     details = safe_details(etype, value, tb)
     log.error("unexpected error\n%s", details)

@@ -50,8 +50,14 @@ def request_lock() -> None:
         hook()
 
 
-INPUT_EVENTS = {QEvent.Type.KeyPress, QEvent.Type.MouseButtonPress, QEvent.Type.MouseMove,
-                QEvent.Type.Wheel, QEvent.Type.TouchBegin, QEvent.Type.ShortcutOverride}
+INPUT_EVENTS = {
+    QEvent.Type.KeyPress,
+    QEvent.Type.MouseButtonPress,
+    QEvent.Type.MouseMove,
+    QEvent.Type.Wheel,
+    QEvent.Type.TouchBegin,
+    QEvent.Type.ShortcutOverride,
+}
 
 
 def check_password(reg: Register, password: str) -> None:
@@ -148,12 +154,21 @@ class SystemLockListener(QObject):
         system = QDBusConnection.systemBus()
         if system.isConnected():
             self.connected |= system.connect(
-                "org.freedesktop.login1", "/org/freedesktop/login1",
-                "org.freedesktop.login1.Manager", "PrepareForSleep", self,
-                "on_sleep(bool)")
+                "org.freedesktop.login1",
+                "/org/freedesktop/login1",
+                "org.freedesktop.login1.Manager",
+                "PrepareForSleep",
+                self,
+                "on_sleep(bool)",
+            )
             self.connected |= system.connect(
-                "org.freedesktop.login1", "", "org.freedesktop.login1.Session", "Lock", self,
-                "on_lock()")
+                "org.freedesktop.login1",
+                "",
+                "org.freedesktop.login1.Session",
+                "Lock",
+                self,
+                "on_lock()",
+            )
 
     @Slot(bool)
     def on_sleep(self, going: bool) -> None:
@@ -247,8 +262,9 @@ class Locker(QObject):
     locked = Signal()
     unlocked = Signal()
 
-    def __init__(self, window: QWidget, reg: Register, page: LockPage,
-                 show_lock: Callable[[bool], None]) -> None:
+    def __init__(
+        self, window: QWidget, reg: Register, page: LockPage, show_lock: Callable[[bool], None]
+    ) -> None:
         super().__init__(window)
         self.window = window
         self.reg = reg
@@ -265,20 +281,28 @@ class Locker(QObject):
         self.is_locked = True
         app = QApplication.instance()
         self._focus = app.focusWidget() if app else None
-        self._hidden = [w for w in QApplication.topLevelWidgets()
-                        if w is not self.window and w.isVisible() and w.isWindow()
-                        and w.windowType() not in (Qt.WindowType.Popup,
-                                                   Qt.WindowType.ToolTip)]
+        self._hidden = [
+            w
+            for w in QApplication.topLevelWidgets()
+            if w is not self.window
+            and w.isVisible()
+            and w.isWindow()
+            and w.windowType() not in (Qt.WindowType.Popup, Qt.WindowType.ToolTip)
+        ]
         for w in self._hidden:
             w.hide()
         clear_clipboard()
         self.show_lock(True)
         reg = self.reg
-        ops.Op(None, lambda: note_lock(reg), write=True, name="lock") \
-            .failure(lambda exc: log.warning("lock not noted: %s", type(exc).__name__)).run()
+        ops.Op(None, lambda: note_lock(reg), write=True, name="lock").failure(
+            lambda exc: log.warning("lock not noted: %s", type(exc).__name__)
+        ).run()
         user = self.reg.user
-        self.page.prepare(_("Opened by {name} ({login}). Type the password to go on where "
-                            "you left off.").format(name=user.full_name, login=user.login))
+        self.page.prepare(
+            _("Opened by {name} ({login}). Type the password to go on where you left off.").format(
+                name=user.full_name, login=user.login
+            )
+        )
         log.info("window locked")
         self.locked.emit()
 
@@ -287,8 +311,9 @@ class Locker(QObject):
             return
         self.page.set_busy(True)
         reg = self.reg
-        ops.Op(self.page, lambda: check_password(reg, password), name="unlock") \
-            .success(lambda _r: self._unlocked()).failure(self._failed).run()
+        ops.Op(self.page, lambda: check_password(reg, password), name="unlock").success(
+            lambda _r: self._unlocked()
+        ).failure(self._failed).run()
 
     def _failed(self, exc: BaseException) -> None:
         if isinstance(exc, TayanchError):
@@ -296,8 +321,11 @@ class Locker(QObject):
             text = exc.message()
             if wait > 0 and "seconds" not in exc.params:
                 n = int(wait + 0.999)
-                text += " " + ngettext("Wait {n} second before the next try.",
-                                       "Wait {n} seconds before the next try.", n).format(n=n)
+                text += " " + ngettext(
+                    "Wait {n} second before the next try.",
+                    "Wait {n} seconds before the next try.",
+                    n,
+                ).format(n=n)
             self.page.show_error(text, wait)
         else:
             self.page.set_busy(False)

@@ -65,8 +65,9 @@ DEFAULT_SIZE = (1366, 740)
 class MainWindow(QMainWindow):
     ready = Signal()  # the first screen has its data: the window is usable
 
-    def __init__(self, reg: Register, settings: UiSettings, *,
-                 idle_minutes: int | None = None) -> None:
+    def __init__(
+        self, reg: Register, settings: UiSettings, *, idle_minutes: int | None = None
+    ) -> None:
         super().__init__()
         self.reg = reg
         self.settings = settings.for_user(reg.user.login)
@@ -119,8 +120,11 @@ class MainWindow(QMainWindow):
         self.statusBar().addPermanentWidget(self.status_auto_sync)
         self.statusBar().addPermanentWidget(self.status_sync)
         user = reg.user
-        self.status_user.setText(_("{name} · {role} · stronghold {code}").format(
-            name=user.full_name, role=label(Role, user.role), code=reg.stronghold_code))
+        self.status_user.setText(
+            _("{name} · {role} · stronghold {code}").format(
+                name=user.full_name, role=label(Role, user.role), code=reg.stronghold_code
+            )
+        )
 
         self.locker = Locker(self, reg, self.lock_page, self._show_lock)
         self.idle = IdleWatcher(idle_minutes if idle_minutes is not None else 10, self)
@@ -146,8 +150,10 @@ class MainWindow(QMainWindow):
         self.hub.changed.connect(self._sync_soon)
         start = self.settings.last_screen if self.settings.last_screen in self.pages else "today"
         self.go(start)
-        ops.Op(self, lambda: (ui_queries.stronghold(reg), ui_queries.int_setting(
-            reg, "idle_lock_minutes"))).success(self._got_stronghold).run()
+        ops.Op(
+            self,
+            lambda: (ui_queries.stronghold(reg), ui_queries.int_setting(reg, "idle_lock_minutes")),
+        ).success(self._got_stronghold).run()
         QTimer.singleShot(0, self._sync_status)
         self.auto_sync.start()
         self._unclean_shown = False
@@ -182,18 +188,25 @@ class MainWindow(QMainWindow):
 
         def backed_up(info: Any) -> None:
             if info is not None:
-                ops.Op(self, lambda: backup.audit_daily(reg, info), write=True,
-                       name="daily_backup_audit").run()
+                ops.Op(
+                    self,
+                    lambda: backup.audit_daily(reg, info),
+                    write=True,
+                    name="daily_backup_audit",
+                ).run()
                 self.hub.changed.emit("backup")
 
         # The copy only reads (a snapshot, WAL): it runs beside the writer, so saving a visit
         # never waits for the copy of a big register; only its audit entry is a write. A
         # failed daily backup must not stop the day's work: it is logged, and the Backups
         # section of Settings shows when the last one was made.
-        ops.Op(self, lambda: backup.daily_if_due(reg, audited=False), name="daily_backup") \
-            .success(backed_up) \
-            .failure(lambda exc: log.warning("daily backup failed: %s",
-                                             getattr(exc, "code", type(exc).__name__))).run()
+        ops.Op(self, lambda: backup.daily_if_due(reg, audited=False), name="daily_backup").success(
+            backed_up
+        ).failure(
+            lambda exc: log.warning(
+                "daily backup failed: %s", getattr(exc, "code", type(exc).__name__)
+            )
+        ).run()
 
     # --- building ------------------------------------------------------------------
 
@@ -208,17 +221,18 @@ class MainWindow(QMainWindow):
 
     def _build_actions(self) -> None:
         for i, (key, cls) in enumerate(PAGE_CLASSES.items()):
-            self._action(_(cls.nav_title), QKeySequence(f"Ctrl+{i + 1}"),
-                         lambda _c=False, k=key: self.go(k))
+            self._action(
+                _(cls.nav_title), QKeySequence(f"Ctrl+{i + 1}"), lambda _c=False, k=key: self.go(k)
+            )
         self.act_new = self._action(_("New"), QKeySequence.StandardKey.New, self.new_item)
-        self.act_search = self._action(_("Search"), QKeySequence.StandardKey.Find,
-                                       self.search)
-        self.act_visit = self._action(_("Record visit"), QKeySequence("Ctrl+R"),
-                                      self.record_visit)
-        self.act_print = self._action(_("Print"), QKeySequence.StandardKey.Print,
-                                      self.print_current)
-        self.act_refresh = self._action(_("Refresh"), QKeySequence.StandardKey.Refresh,
-                                        self.refresh)
+        self.act_search = self._action(_("Search"), QKeySequence.StandardKey.Find, self.search)
+        self.act_visit = self._action(_("Record visit"), QKeySequence("Ctrl+R"), self.record_visit)
+        self.act_print = self._action(
+            _("Print"), QKeySequence.StandardKey.Print, self.print_current
+        )
+        self.act_refresh = self._action(
+            _("Refresh"), QKeySequence.StandardKey.Refresh, self.refresh
+        )
         self.act_lock = QAction(_("Lock"), self)
         self.act_lock.setShortcut(QKeySequence("Ctrl+L"))
         lock_hooks.register_lock(self.lock)  # forms offer Ctrl+L too (ui/widgets/form.py)
@@ -231,16 +245,26 @@ class MainWindow(QMainWindow):
         self.ctx.stronghold = info
         if info is not None:
             self.setWindowTitle(_("Tayanch — {name}").format(name=info.name))
-            self.status_user.setText(_("{name} · {role} · {stronghold} ({code})").format(
-                name=self.reg.user.full_name, role=label(Role, self.reg.user.role), stronghold=info.name,
-                code=info.code))
+            self.status_user.setText(
+                _("{name} · {role} · {stronghold} ({code})").format(
+                    name=self.reg.user.full_name,
+                    role=label(Role, self.reg.user.role),
+                    stronghold=info.name,
+                    code=info.code,
+                )
+            )
         self.idle.set_minutes(minutes)
 
     def _refresh_settings(self, table: str) -> None:
         if table in ("setting", "stronghold"):
             reg = self.reg
-            ops.Op(self, lambda: (ui_queries.stronghold(reg), ui_queries.int_setting(
-                reg, "idle_lock_minutes"))).success(self._got_stronghold).run()
+            ops.Op(
+                self,
+                lambda: (
+                    ui_queries.stronghold(reg),
+                    ui_queries.int_setting(reg, "idle_lock_minutes"),
+                ),
+            ).success(self._got_stronghold).run()
 
     def _sync_status(self) -> None:
         try:
@@ -252,8 +276,9 @@ class MainWindow(QMainWindow):
             return
         reg = self.reg
 
-        ops.Op(self, lambda: status(reg)).success(self._show_sync_status) \
-            .failure(lambda _e: None).run()
+        ops.Op(self, lambda: status(reg)).success(self._show_sync_status).failure(
+            lambda _e: None
+        ).run()
 
     def _show_sync_status(self, st: Any) -> None:
         pending = getattr(st, "pending", None)
@@ -418,8 +443,13 @@ class MainWindow(QMainWindow):
         if not printing.available():
             return
         if not self.current_page().print_current():
-            seams.show_info(self, _("Nothing to print here yet: choose a person, a visit or "
-                                    "an order, then press Ctrl+P."))
+            seams.show_info(
+                self,
+                _(
+                    "Nothing to print here yet: choose a person, a visit or "
+                    "an order, then press Ctrl+P."
+                ),
+            )
 
     def refresh(self) -> None:
         page = self.current_page()
@@ -452,13 +482,21 @@ class MainWindow(QMainWindow):
         for i, cls in enumerate(PAGE_CLASSES.values()):
             self.nav.item(i).setText(_(cls.nav_title))
         self._fit_nav()
-        for act, text in zip(self.actions_[:len(PAGE_CLASSES)],
-                             [_(c.nav_title) for c in PAGE_CLASSES.values()], strict=True):
+        for act, text in zip(
+            self.actions_[: len(PAGE_CLASSES)],
+            [_(c.nav_title) for c in PAGE_CLASSES.values()],
+            strict=True,
+        ):
             act.setText(text)
-        for act, text in ((self.act_new, _("New")), (self.act_search, _("Search")),
-                          (self.act_visit, _("Record visit")), (self.act_print, _("Print")),
-                          (self.act_refresh, _("Refresh")), (self.act_lock, _("Lock")),
-                          (self.act_quit, _("Quit"))):
+        for act, text in (
+            (self.act_new, _("New")),
+            (self.act_search, _("Search")),
+            (self.act_visit, _("Record visit")),
+            (self.act_print, _("Print")),
+            (self.act_refresh, _("Refresh")),
+            (self.act_lock, _("Lock")),
+            (self.act_quit, _("Quit")),
+        ):
             act.setText(text)
         self.rebuild_pages()
         self._refresh_settings("stronghold")  # the title and status line, in the new language

@@ -82,8 +82,9 @@ class Op(QObject):
     _progressed = Signal(int, int)
     finished = Signal()
 
-    def __init__(self, parent: QObject | None, fn: Callable[[], Any], *, write: bool = False,
-                 name: str = "") -> None:
+    def __init__(
+        self, parent: QObject | None, fn: Callable[[], Any], *, write: bool = False, name: str = ""
+    ) -> None:
         """``parent`` is whoever asked: callbacks are skipped once it is deleted."""
         super().__init__()
         self.owner = parent
@@ -140,8 +141,13 @@ class Op(QObject):
     def _open_dialog(self) -> None:
         if not self._running or self._dialog is not None or not self._parent_ok():
             return
-        dlg = QProgressDialog(self._progress_label or "", _("Cancel") if self._cancellable
-                              else "", 0, 0, self.parent_widget)
+        dlg = QProgressDialog(
+            self._progress_label or "",
+            _("Cancel") if self._cancellable else "",
+            0,
+            0,
+            self.parent_widget,
+        )
         if not self._cancellable:
             dlg.setCancelButton(None)
         dlg.setWindowTitle(_("Please wait"))
@@ -195,13 +201,18 @@ def disk_message(exc: OSError) -> str:
     import errno
 
     if exc.errno == errno.ENOSPC:
-        return _("The disk is full. Free some space (or choose another folder) and try again. "
-                 "Nothing was saved.")
+        return _(
+            "The disk is full. Free some space (or choose another folder) and try again. "
+            "Nothing was saved."
+        )
     if exc.errno in (errno.EACCES, errno.EROFS, errno.EPERM):
-        return _("Tayanch may not write to this folder. Choose another folder or ask for "
-                 "access. Nothing was saved.")
+        return _(
+            "Tayanch may not write to this folder. Choose another folder or ask for "
+            "access. Nothing was saved."
+        )
     return _("The file could not be read or written: {reason}. Nothing was saved.").format(
-        reason=exc.strerror or type(exc).__name__)
+        reason=exc.strerror or type(exc).__name__
+    )
 
 
 def sqlite_message(exc: BaseException) -> str | None:
@@ -212,19 +223,27 @@ def sqlite_message(exc: BaseException) -> str | None:
         return None
     text = str(exc.orig).lower()
     if "disk is full" in text or "disk i/o" in text:
-        return _("The disk is full or failing. Free some space and try again. "
-                 "Nothing was saved.")
+        return _("The disk is full or failing. Free some space and try again. Nothing was saved.")
     if "readonly" in text or "read-only" in text:
-        return _("The register's folder is read-only. Ask for write access or move the "
-                 "register. Nothing was saved.")
+        return _(
+            "The register's folder is read-only. Ask for write access or move the "
+            "register. Nothing was saved."
+        )
     if "locked" in text or "busy" in text:
-        return _("Another Tayanch window or program is writing to the register. Wait a moment "
-                 "and try again. Nothing was saved.")
+        return _(
+            "Another Tayanch window or program is writing to the register. Wait a moment "
+            "and try again. Nothing was saved."
+        )
     return None
 
 
-def run(parent: QWidget | None, fn: Callable[[], Any], on_success: Callable[[Any], None]
-        | None = None, *, write: bool = False) -> Op:
+def run(
+    parent: QWidget | None,
+    fn: Callable[[], Any],
+    on_success: Callable[[Any], None] | None = None,
+    *,
+    write: bool = False,
+) -> Op:
     """Shorthand for the common case."""
     op = Op(parent, fn, write=write)
     if on_success is not None:

@@ -64,10 +64,16 @@ def render_pages(pdf: bytes, dpi: int) -> list[QImage]:
             # Three bytes a pixel in R, G, B order (pdfium's BGR with the byte order
             # reversed) is QImage's RGB888 as it is: the image is copied once, straight from
             # pdfium's buffer, instead of three times through a Pillow image.
-            bitmap = page.render(scale=dpi / 72, force_bitmap_format=pdfium_c.FPDFBitmap_BGR,
-                                 rev_byteorder=True)
-            img = QImage(memoryview(bitmap.buffer), bitmap.width, bitmap.height, bitmap.stride,
-                         QImage.Format.Format_RGB888).copy()  # own the bytes
+            bitmap = page.render(
+                scale=dpi / 72, force_bitmap_format=pdfium_c.FPDFBitmap_BGR, rev_byteorder=True
+            )
+            img = QImage(
+                memoryview(bitmap.buffer),
+                bitmap.width,
+                bitmap.height,
+                bitmap.stride,
+                QImage.Format.Format_RGB888,
+            ).copy()  # own the bytes
             images.append(img)
             bitmap.close()
             page.close()
@@ -76,8 +82,11 @@ def render_pages(pdf: bytes, dpi: int) -> list[QImage]:
         doc.close()
 
 
-def print_images(printer: QPrinter, documents: Sequence[Sequence[QImage]],
-                 progress: Callable[[int, int], None] | None = None) -> None:
+def print_images(
+    printer: QPrinter,
+    documents: Sequence[Sequence[QImage]],
+    progress: Callable[[int, int], None] | None = None,
+) -> None:
     """Draw the pages on ``printer``, each fitted to the paper, in one print job."""
     total = sum(len(d) for d in documents)
     painter = QPainter()
@@ -106,8 +115,9 @@ def print_images(printer: QPrinter, documents: Sequence[Sequence[QImage]],
 def save_pdf(ctx: Context, parent: QWidget, printed: Any) -> Path | None:
     doc = printed.document
     suggested = _folder(ctx) / _file_name(doc.number, doc.kind)
-    path = seams.ask_save_file(parent, _("Save the document"), str(suggested),
-                               _("PDF documents (*.pdf)"))
+    path = seams.ask_save_file(
+        parent, _("Save the document"), str(suggested), _("PDF documents (*.pdf)")
+    )
     if not path:
         return None
     target = Path(path)
@@ -169,8 +179,9 @@ class PreviewDialog(QDialog):
         lay.addLayout(row)
         self.resize(760, 900)
         pdf = printed.pdf
-        ops.Op(self, lambda: render_pages(pdf, PREVIEW_DPI), name="preview") \
-            .success(self._show_pages).run()
+        ops.Op(self, lambda: render_pages(pdf, PREVIEW_DPI), name="preview").success(
+            self._show_pages
+        ).run()
 
     def _show_pages(self, images: list[QImage]) -> None:
         self.images = images
@@ -206,9 +217,14 @@ class PreviewDialog(QDialog):
         print_documents(self.ctx, self, [self.printed], on_done=self.printed_ok.emit)
 
 
-def print_documents(ctx: Context, parent: QWidget, printed: Sequence[Any], *,
-                    on_done: Callable[[], None] | None = None,
-                    progress: Callable[[int, int], None] | None = None) -> bool:
+def print_documents(
+    ctx: Context,
+    parent: QWidget,
+    printed: Sequence[Any],
+    *,
+    on_done: Callable[[], None] | None = None,
+    progress: Callable[[int, int], None] | None = None,
+) -> bool:
     """Ask for the printer (through a seam), render at its resolution and print.
 
     Rendering runs on a worker; painting on the printer stays on the UI thread (QPainter
@@ -229,8 +245,9 @@ def print_documents(ctx: Context, parent: QWidget, printed: Sequence[Any], *,
         if on_done is not None:
             on_done()
 
-    ops.Op(parent, lambda: [render_pages(pdf, dpi) for pdf in pdfs], name="print_render") \
-        .success(rendered).with_progress(_("Preparing the pages…")).run()
+    ops.Op(parent, lambda: [render_pages(pdf, dpi) for pdf in pdfs], name="print_render").success(
+        rendered
+    ).with_progress(_("Preparing the pages…")).run()
     return True
 
 
@@ -249,8 +266,12 @@ def print_record(ctx: Context, parent: QWidget, kind: str, record_id: uuid.UUID)
         ctx.hub.changed.emit("issued_document")
         preview(ctx, parent, printed)
 
-    ops.Op(parent, lambda: documents.print_document(reg, kind, record_id, lang), write=True,
-           name="print").success(done).with_progress(_("Preparing the document…")).run()
+    ops.Op(
+        parent,
+        lambda: documents.print_document(reg, kind, record_id, lang),
+        write=True,
+        name="print",
+    ).success(done).with_progress(_("Preparing the document…")).run()
 
 
 def print_monthly(ctx: Context, parent: QWidget, month: str) -> None:
@@ -262,9 +283,12 @@ def print_monthly(ctx: Context, parent: QWidget, month: str) -> None:
         ctx.hub.changed.emit("issued_document")
         preview(ctx, parent, printed)
 
-    ops.Op(parent, lambda: documents.monthly_report(reg, month, lang), write=True,
-           name="monthly_report").success(done) \
-        .with_progress(_("Preparing the monthly report…")).run()
+    ops.Op(
+        parent,
+        lambda: documents.monthly_report(reg, month, lang),
+        write=True,
+        name="monthly_report",
+    ).success(done).with_progress(_("Preparing the monthly report…")).run()
 
 
 class ReprintProgress(QDialog):
@@ -279,8 +303,11 @@ class ReprintProgress(QDialog):
         self.ctx = ctx
         self.ids = list(document_ids)
         lay = QVBoxLayout(self)
-        self.label = QLabel(ngettext("Fetching {n} document…", "Fetching {n} documents…",
-                                     len(self.ids)).format(n=len(self.ids)))
+        self.label = QLabel(
+            ngettext("Fetching {n} document…", "Fetching {n} documents…", len(self.ids)).format(
+                n=len(self.ids)
+            )
+        )
         self.bar = QProgressBar()
         self.bar.setRange(0, max(len(self.ids), 1))
         lay.addWidget(self.label)
@@ -294,19 +321,23 @@ class ReprintProgress(QDialog):
         # The worker's function holds no reference to an Op or to this dialog's wrapper
         # beyond the signal: no reference cycle for the garbage collector to break on a
         # worker thread.
-        ops.Op(self, lambda: _reprint_all(reg, ids, report), name="reprint") \
-            .success(self._fetched).failure(self._failed).run()
+        ops.Op(self, lambda: _reprint_all(reg, ids, report), name="reprint").success(
+            self._fetched
+        ).failure(self._failed).run()
 
     def _step(self, done: int, total: int) -> None:
         self.bar.setRange(0, max(total, 1))
         self.bar.setValue(done)
 
     def _fetched(self, printed: list[Any]) -> None:
-        self.label.setText(ngettext("Sending {n} document to the printer…",
-                                    "Sending {n} documents to the printer…",
-                                    len(printed)).format(n=len(printed)))
-        if not print_documents(self.ctx, self, printed, on_done=self.accept,
-                               progress=self._step):
+        self.label.setText(
+            ngettext(
+                "Sending {n} document to the printer…",
+                "Sending {n} documents to the printer…",
+                len(printed),
+            ).format(n=len(printed))
+        )
+        if not print_documents(self.ctx, self, printed, on_done=self.accept, progress=self._step):
             self.reject()
 
     def _failed(self, exc: BaseException) -> None:

@@ -64,18 +64,22 @@ def main(argv: list[str] | None = None) -> int:
     style.apply(app)
 
     folder = tmp / "register"
-    reg, _recovery = Register.create(folder, StrongholdInfo(**demo.DEMO_STRONGHOLD),
-                                     login="demo", full_name="Aziza Karimova",
-                                     position="Profilaktika inspektori yordamchisi",
-                                     password=PASSWORD, kdf=FAST_KDF)
+    reg, _recovery = Register.create(
+        folder,
+        StrongholdInfo(**demo.DEMO_STRONGHOLD),
+        login="demo",
+        full_name="Aziza Karimova",
+        position="Profilaktika inspektori yordamchisi",
+        password=PASSWORD,
+        kdf=FAST_KDF,
+    )
     demo.generate(reg, persons=args.persons, households=args.households, seed=1)
     reg.close()
 
     from ui.main_window import MainWindow
     from ui.unlock import UnlockDialog
 
-    dialog = UnlockDialog(folder, last_login="demo",
-                          stronghold=demo.DEMO_STRONGHOLD["name"])
+    dialog = UnlockDialog(folder, last_login="demo", stronghold=demo.DEMO_STRONGHOLD["name"])
     dialog.show()
     dialog.password.setText("********")
     settle(app)
@@ -131,13 +135,19 @@ def main(argv: list[str] | None = None) -> int:
 
     from ui import actions
 
-    visit = actions.record_visit(window.ctx, window,
-                                 household_id=window.households.view.detail.household.id
-                                 if window.households.view.detail else None)
+    visit = actions.record_visit(
+        window.ctx,
+        window,
+        household_id=window.households.view.detail.household.id
+        if window.households.view.detail
+        else None,
+    )
     settle(app, 0.5)
     visit.fields["findings"].widget.setPlainText("Oila aʼzolari uyda. Shikoyat yoʻq.")
-    visit.met.set_checked(set(visit.met.checked_ids()) | (
-        {visit.met.item(0).data(Qt.ItemDataRole.UserRole)} if visit.met.count() else set()))
+    visit.met.set_checked(
+        set(visit.met.checked_ids())
+        | ({visit.met.item(0).data(Qt.ItemDataRole.UserRole)} if visit.met.count() else set())
+    )
     settle(app)
     save(visit, out / "07-record-visit.png")
     visit._closing = True
@@ -188,12 +198,18 @@ def main(argv: list[str] | None = None) -> int:
         with window.ctx.reg.engine.connect() as conn:
             supervised = conn.exec_driver_sql(
                 "SELECT person_id FROM check_in GROUP BY person_id ORDER BY count(*) DESC, "
-                "person_id LIMIT 1").scalar()
-        printing.print_record(window.ctx, window.persons, "supervision-card",
-                              uuid.UUID(str(supervised)) if supervised else card.card.person.id)
+                "person_id LIMIT 1"
+            ).scalar()
+        printing.print_record(
+            window.ctx,
+            window.persons,
+            "supervision-card",
+            uuid.UUID(str(supervised)) if supervised else card.card.person.id,
+        )
         settle(app, 1.0)
-        preview = next((d for d in window.findChildren(printing.PreviewDialog)
-                        if d.isVisible()), None)
+        preview = next(
+            (d for d in window.findChildren(printing.PreviewDialog) if d.isVisible()), None
+        )
         if preview is not None:
             preview.resize(760, 768)
             settle(app, 0.5)

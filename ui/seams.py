@@ -14,8 +14,13 @@ from app.i18n import _
 
 def ask_confirm(parent: QWidget | None, text: str, *, title: str | None = None) -> bool:
     """Yes/No question; No is the default so a stray Enter never throws work away."""
-    box = QMessageBox(QMessageBox.Icon.Question, title or _("Please confirm"), text,
-                      QMessageBox.StandardButton.NoButton, parent)
+    box = QMessageBox(
+        QMessageBox.Icon.Question,
+        title or _("Please confirm"),
+        text,
+        QMessageBox.StandardButton.NoButton,
+        parent,
+    )
     yes = box.addButton(_("Yes"), QMessageBox.ButtonRole.YesRole)
     no = box.addButton(_("No"), QMessageBox.ButtonRole.NoRole)
     box.setDefaultButton(no)
@@ -26,15 +31,21 @@ def ask_confirm(parent: QWidget | None, text: str, *, title: str | None = None) 
 
 def show_error(parent: QWidget | None, text: str) -> None:
     """An expected failure, as one translated sentence that says what to do."""
-    box = QMessageBox(QMessageBox.Icon.Warning, _("Tayanch"), text,
-                      QMessageBox.StandardButton.NoButton, parent)
+    box = QMessageBox(
+        QMessageBox.Icon.Warning, _("Tayanch"), text, QMessageBox.StandardButton.NoButton, parent
+    )
     box.addButton(_("OK"), QMessageBox.ButtonRole.AcceptRole)
     box.exec()
 
 
 def show_info(parent: QWidget | None, text: str) -> None:
-    box = QMessageBox(QMessageBox.Icon.Information, _("Tayanch"), text,
-                      QMessageBox.StandardButton.NoButton, parent)
+    box = QMessageBox(
+        QMessageBox.Icon.Information,
+        _("Tayanch"),
+        text,
+        QMessageBox.StandardButton.NoButton,
+        parent,
+    )
     box.addButton(_("OK"), QMessageBox.ButtonRole.AcceptRole)
     box.exec()
 

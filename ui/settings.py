@@ -55,8 +55,9 @@ class UiSettings:
     last_screen = Option("window/last_screen", str, "today", per_user=True)
 
     def __init__(self, store: QSettings | None = None, login: str = "") -> None:
-        self.store = store or QSettings(QSettings.Format.IniFormat, QSettings.Scope.UserScope,
-                                        "Tayanch", "tayanch")
+        self.store = store or QSettings(
+            QSettings.Format.IniFormat, QSettings.Scope.UserScope, "Tayanch", "tayanch"
+        )
         self.login = login
         version = self._read("meta/version", int, 0)
         if version != VERSION:

@@ -34,8 +34,12 @@ from ui.widgets.record_table import RecordTable, RecordTableModel
 
 log = logging.getLogger(__name__)
 
-DURATION_KINDS = {"initial": N_("first issue"), "extension": N_("extension"),
-                  "child": N_("for a child"), "court": N_("court order")}
+DURATION_KINDS = {
+    "initial": N_("first issue"),
+    "extension": N_("extension"),
+    "child": N_("for a child"),
+    "court": N_("court order"),
+}
 INT_SETTINGS = [
     ("conflict_visit_days", N_("Visit conflict families every (days)")),
     ("household_visit_days", N_("Visit every household every (days)")),
@@ -76,10 +80,15 @@ class SettingsPage(Page):
         self.code = QLabel()
         form.addRow(_("Code (assigned by HQ)"), self.code)
         self.details: dict[str, QLineEdit] = {}
-        for key, caption in [("name", _("Name")), ("office", _("Office line on documents")),
-                             ("region", _("Region")), ("district", _("District")),
-                             ("makhalla", _("Makhalla")), ("address", _("Address")),
-                             ("phone", _("Phone"))]:
+        for key, caption in [
+            ("name", _("Name")),
+            ("office", _("Office line on documents")),
+            ("region", _("Region")),
+            ("district", _("District")),
+            ("makhalla", _("Makhalla")),
+            ("address", _("Address")),
+            ("phone", _("Phone")),
+        ]:
             w = QLineEdit()
             w.setMinimumWidth(160)  # below its label when both do not fit, not squeezed
             form.addRow(caption, w)
@@ -113,9 +122,15 @@ class SettingsPage(Page):
         self.language.setCurrentIndex(max(self.language.findData(current_language()), 0))
         self.language.currentIndexChanged.connect(self._language_changed)
         lay.addWidget(self.language)
-        lay.addWidget(muted_label(_("Applies at once, to every screen, and is remembered for "
-                                    "you on this computer. Documents are printed in the "
-                                    "language chosen when printing.")))
+        lay.addWidget(
+            muted_label(
+                _(
+                    "Applies at once, to every screen, and is remembered for "
+                    "you on this computer. Documents are printed in the "
+                    "language chosen when printing."
+                )
+            )
+        )
         column = QVBoxLayout()
         column.addWidget(box)
         if "sync" in ROLE_PERMISSIONS.get(ctx.reg.user.role, set()):
@@ -128,24 +143,44 @@ class SettingsPage(Page):
         # Protection order durations (reference data)
         box = QGroupBox(_("Allowed protection order durations"))
         lay = QVBoxLayout(box)
-        lay.addWidget(muted_label(_("The law changed these over the years, so they are kept "
-                                    "here, not built into the program. Only active ones can "
-                                    "be chosen when issuing or extending an order.")))
-        self.durations = RecordTable(RecordTableModel([
-            Column("kind", N_("For"), lambda d: _(DURATION_KINDS.get(d.kind, d.kind))),
-            Column("days", N_("Days"), lambda d: str(d.days), align_right=True),
-            Column("active", N_("Active"), lambda d: _("yes") if d.active else _("no")),
-            Column("label", N_("Label"), lambda d: reference.duration_label(d.kind, d.days)),
-        ], self), sortable=False)
+        lay.addWidget(
+            muted_label(
+                _(
+                    "The law changed these over the years, so they are kept "
+                    "here, not built into the program. Only active ones can "
+                    "be chosen when issuing or extending an order."
+                )
+            )
+        )
+        self.durations = RecordTable(
+            RecordTableModel(
+                [
+                    Column("kind", N_("For"), lambda d: _(DURATION_KINDS.get(d.kind, d.kind))),
+                    Column("days", N_("Days"), lambda d: str(d.days), align_right=True),
+                    Column("active", N_("Active"), lambda d: _("yes") if d.active else _("no")),
+                    Column(
+                        "label", N_("Label"), lambda d: reference.duration_label(d.kind, d.days)
+                    ),
+                ],
+                self,
+            ),
+            sortable=False,
+        )
         self.durations.setObjectName("durationsTable")
         lay.addWidget(self.durations, 1)
         self.new_kind = ChoiceBox([(k, _(v)) for k, v in DURATION_KINDS.items()])
         self.new_days = QSpinBox()
         self.new_days.setRange(1, 3650)
         self.new_days.setValue(30)
-        lay.addWidget(flow_row(self.new_kind, self.new_days, QLabel(_("days")),
-                               button(_("Add"), self._add_duration),
-                               button(_("Switch on/off"), self._toggle_duration)))
+        lay.addWidget(
+            flow_row(
+                self.new_kind,
+                self.new_days,
+                QLabel(_("days")),
+                button(_("Add"), self._add_duration),
+                button(_("Switch on/off"), self._toggle_duration),
+            )
+        )
         grid.addWidget(box, 2, 0)
         self.users_box = None
         if users_available():
@@ -167,8 +202,7 @@ class SettingsPage(Page):
         reg = self.reg
 
         def work() -> tuple[Any, dict[str, str], list[Any]]:
-            return ui_queries.stronghold(reg), ui_queries.settings(reg), \
-                ui_queries.durations(reg)
+            return ui_queries.stronghold(reg), ui_queries.settings(reg), ui_queries.durations(reg)
 
         ops.Op(self, work).success(self._show).run()
         if self.users_box is not None:
@@ -197,16 +231,16 @@ class SettingsPage(Page):
     def _save_details(self) -> None:
         values = {k: w.text() for k, w in self.details.items()}
         reg = self.reg
-        ops.Op(self, lambda: ui_actions.update_stronghold(reg, **values), write=True) \
-            .success(lambda _r: (self.ctx.hub.changed.emit("stronghold"),
-                                 seams.show_info(self, _("Saved.")))).run()
+        ops.Op(self, lambda: ui_actions.update_stronghold(reg, **values), write=True).success(
+            lambda _r: (self.ctx.hub.changed.emit("stronghold"), seams.show_info(self, _("Saved.")))
+        ).run()
 
     def _save_work(self) -> None:
         values = {k: str(w.value()) for k, w in self.ints.items()}
         reg = self.reg
-        ops.Op(self, lambda: ui_actions.set_settings(reg, values), write=True) \
-            .success(lambda _r: (self.ctx.hub.changed.emit("setting"),
-                                 seams.show_info(self, _("Saved.")))).run()
+        ops.Op(self, lambda: ui_actions.set_settings(reg, values), write=True).success(
+            lambda _r: (self.ctx.hub.changed.emit("setting"), seams.show_info(self, _("Saved.")))
+        ).run()
 
     def _language_changed(self) -> None:
         """Switch now: app.i18n tells every open window, which rebuilds its screens."""
@@ -219,15 +253,17 @@ class SettingsPage(Page):
         reg, kind, days = self.reg, self.new_kind.code(), self.new_days.value()
         # No label is stored: the table writes it from kind and days in the reader's language.
         ops.Op(self, lambda: ui_actions.add_duration(reg, kind, days), write=True).success(
-            lambda _r: self.ctx.hub.changed.emit("order_duration")).run()
+            lambda _r: self.ctx.hub.changed.emit("order_duration")
+        ).run()
 
     def _toggle_duration(self) -> None:
         d = self.durations.current_record()
         if d is None:
             return
         reg = self.reg
-        ops.Op(self, lambda: ui_actions.set_duration_active(reg, d.id, not d.active),
-               write=True).success(lambda _r: self.ctx.hub.changed.emit("order_duration")).run()
+        ops.Op(
+            self, lambda: ui_actions.set_duration_active(reg, d.id, not d.active), write=True
+        ).success(lambda _r: self.ctx.hub.changed.emit("order_duration")).run()
 
 
 def apply_language(lang: str) -> None:

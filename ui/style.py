@@ -32,7 +32,7 @@ ROLE_SHEETS = {
         "QListWidget::item:selected { background: #3d6a99; color: white; }"
     ),
     "badge": f"background: {ALERT}; color: white; border-radius: 9px; padding: 1px 7px;"
-             " font-weight: bold;",
+    " font-weight: bold;",
     "badgeQuiet": "background: #d7dee6; color: #1f2d3d; border-radius: 9px; padding: 1px 7px;",
     "card": "QFrame#card { background: white; border: 1px solid #d7dee6; border-radius: 6px; }",
     "emptyState": f"color: {MUTED}; font-size: 11pt; padding: 24px;",

@@ -53,9 +53,16 @@ def logins_of(data_dir: Path) -> list[str]:
 
 
 class UnlockDialog(QDialog):
-    def __init__(self, data_dir: Path, *, last_login: str = "", stronghold: str = "",
-                 parent: QWidget | None = None, opener: Opener = open_register,
-                 before_open: Callable[[], object] | None = None) -> None:
+    def __init__(
+        self,
+        data_dir: Path,
+        *,
+        last_login: str = "",
+        stronghold: str = "",
+        parent: QWidget | None = None,
+        opener: Opener = open_register,
+        before_open: Callable[[], object] | None = None,
+    ) -> None:
         super().__init__(parent)
         self.data_dir = Path(data_dir)
         self.opener = opener
@@ -101,7 +108,8 @@ class UnlockDialog(QDialog):
         buttons.addWidget(self.unlock_button)
         lay.addLayout(buttons)
         (self.password if self.user.currentText() else self.user).setFocus(
-            Qt.FocusReason.OtherFocusReason)
+            Qt.FocusReason.OtherFocusReason
+        )
 
     def login(self) -> str:
         return self.user.currentText().strip()
@@ -123,8 +131,7 @@ class UnlockDialog(QDialog):
                 before()
             return opener(folder, login, password)
 
-        ops.Op(self, work, name="unlock") \
-            .success(self._opened).failure(self._failed).run()
+        ops.Op(self, work, name="unlock").success(self._opened).failure(self._failed).run()
 
     def _opened(self, reg: Register) -> None:
         self.register = reg

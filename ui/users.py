@@ -34,8 +34,12 @@ class _PasswordFields:
 
     def add_passwords(self: Any, caption: str) -> None:
         for name, text in (("password", caption), ("repeat", _("Repeat the password"))):
-            w = self.add_text(name, text, required=True,
-                              validate=check_new_password if name == "password" else None)
+            w = self.add_text(
+                name,
+                text,
+                required=True,
+                validate=check_new_password if name == "password" else None,
+            )
             w.setEchoMode(QLineEdit.EchoMode.Password)
 
     def check_passwords(self: Any, values: dict[str, Any], problems: dict[str, str]) -> None:
@@ -47,8 +51,9 @@ class UserForm(FormDialog, _PasswordFields):
     def __init__(self, parent: QWidget | None, ctx: Context) -> None:
         super().__init__(parent, _("Add a user"))
         self.reg = ctx.reg
-        self.add_text("login", _("Login"), required=True, max_length=32,
-                      placeholder=_("e.g. aziza"))
+        self.add_text(
+            "login", _("Login"), required=True, max_length=32, placeholder=_("e.g. aziza")
+        )
         self.add_text("full_name", _("Full name"), required=True, max_length=200)
         self.add_text("position", _("Position"), max_length=200)
         self.add_choice("role", _("Role"), enum_choices(Role), default="assistant")
@@ -60,9 +65,14 @@ class UserForm(FormDialog, _PasswordFields):
         self.check_passwords(values, problems)
 
     def submit(self, values: dict[str, Any]) -> Any:
-        return users_service.add_user(self.reg, values["login"], full_name=values["full_name"],
-                                      role=values["role"], password=values["password"],
-                                      position=values.get("position", ""))
+        return users_service.add_user(
+            self.reg,
+            values["login"],
+            full_name=values["full_name"],
+            role=values["role"],
+            password=values["password"],
+            position=values.get("position", ""),
+        )
 
 
 class ResetPasswordForm(FormDialog, _PasswordFields):
@@ -118,24 +128,51 @@ class UsersBox(QGroupBox):
         self.ctx = ctx
         self.manager = ctx.reg.user.role == "inspector"
         lay = QVBoxLayout(self)
-        self.table = RecordTable(RecordTableModel([
-            Column("login", N_("Login"), lambda u: u.login),
-            Column("name", N_("Name"), lambda u: u.full_name),
-            Column("role", N_("Role"), lambda u: label(Role, u.role)),
-            Column("state", N_("State"), lambda u: (pgettext("user", "active") if u.active
-                                                    else pgettext("user", "disabled"))
-                   + ("" if u.can_log_in_here or not u.active
-                      else " · " + _("no password on this computer"))),
-        ], self, row_id=lambda u: u.login, alert=lambda u: not u.active), sortable=False)
+        self.table = RecordTable(
+            RecordTableModel(
+                [
+                    Column("login", N_("Login"), lambda u: u.login),
+                    Column("name", N_("Name"), lambda u: u.full_name),
+                    Column("role", N_("Role"), lambda u: label(Role, u.role)),
+                    Column(
+                        "state",
+                        N_("State"),
+                        lambda u: (
+                            (
+                                pgettext("user", "active")
+                                if u.active
+                                else pgettext("user", "disabled")
+                            )
+                            + (
+                                ""
+                                if u.can_log_in_here or not u.active
+                                else " · " + _("no password on this computer")
+                            )
+                        ),
+                    ),
+                ],
+                self,
+                row_id=lambda u: u.login,
+                alert=lambda u: not u.active,
+            ),
+            sortable=False,
+        )
         self.table.setObjectName("usersTable")
         lay.addWidget(self.table, 1)
         self.buttons = {
             key: button(text, lambda _c=False, k=key: self.act(k))
-            for key, text in (("add", _("Add…")), ("reset", _("Password…")),
-                              ("role", _("Role…")), ("disable", _("Disable")))
+            for key, text in (
+                ("add", _("Add…")),
+                ("reset", _("Password…")),
+                ("role", _("Role…")),
+                ("disable", _("Disable")),
+            )
         }
-        lay.addWidget(flow_row(*self.buttons.values(),
-                               button(_("Change my password…"), lambda: self.act("own"))))
+        lay.addWidget(
+            flow_row(
+                *self.buttons.values(), button(_("Change my password…"), lambda: self.act("own"))
+            )
+        )
         for b in self.buttons.values():
             b.setVisible(self.manager)
         if not self.manager:
@@ -145,11 +182,17 @@ class UsersBox(QGroupBox):
         reg = self.ctx.reg
         if not self.manager:
             me = reg.user
-            self.table.source.set_rows([users_service.UserRecord(
-                me.id, me.login, me.full_name, me.position, me.role, True, True)])
+            self.table.source.set_rows(
+                [
+                    users_service.UserRecord(
+                        me.id, me.login, me.full_name, me.position, me.role, True, True
+                    )
+                ]
+            )
             return
-        ops.Op(self, lambda: users_service.list_users(reg)) \
-            .success(self.table.source.set_rows).run()
+        ops.Op(self, lambda: users_service.list_users(reg)).success(
+            self.table.source.set_rows
+        ).run()
 
     def act(self, key: str) -> None:
         ctx = self.ctx
@@ -158,20 +201,34 @@ class UsersBox(QGroupBox):
         if key == "add":
             actions.open_form(ctx, UserForm(self, ctx), tables, lambda _r: self.reload())
         elif key == "own":
-            actions.open_form(ctx, OwnPasswordForm(self, ctx), (),
-                              lambda _r: seams.show_info(self, _("Your password is changed.")))
+            actions.open_form(
+                ctx,
+                OwnPasswordForm(self, ctx),
+                (),
+                lambda _r: seams.show_info(self, _("Your password is changed.")),
+            )
         elif user is None:
             return
         elif key == "reset":
-            actions.open_form(ctx, ResetPasswordForm(self, ctx, user), tables,
-                              lambda _r: self.reload())
+            actions.open_form(
+                ctx, ResetPasswordForm(self, ctx, user), tables, lambda _r: self.reload()
+            )
         elif key == "role":
             actions.open_form(ctx, RoleForm(self, ctx, user), tables, lambda _r: self.reload())
         elif key == "disable":
-            if not seams.ask_confirm(self, _("Disable {login}? They will not be able to log in "
-                                             "until their password is reset.").format(
-                                                 login=user.login)):
+            if not seams.ask_confirm(
+                self,
+                _(
+                    "Disable {login}? They will not be able to log in "
+                    "until their password is reset."
+                ).format(login=user.login),
+            ):
                 return
             reg = ctx.reg
-            actions.after_write(ctx, self, lambda: users_service.disable_user(reg, user.login),
-                                tables, lambda _r: self.reload())
+            actions.after_write(
+                ctx,
+                self,
+                lambda: users_service.disable_user(reg, user.login),
+                tables,
+                lambda _r: self.reload(),
+            )

@@ -48,8 +48,9 @@ def command_of(argv: Sequence[str]) -> str | None:
     return None
 
 
-def build_parser(extra_modules: Sequence[ModuleType] = (),
-                 command_modules: Sequence[str] = COMMAND_MODULES) -> argparse.ArgumentParser:
+def build_parser(
+    extra_modules: Sequence[ModuleType] = (), command_modules: Sequence[str] = COMMAND_MODULES
+) -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(
         prog="tayanch", description=_("Register of a makhalla stronghold (tayanch punkti).")
     )
@@ -71,8 +72,11 @@ def build_parser(extra_modules: Sequence[ModuleType] = (),
     return parser
 
 
-def main(argv: list[str] | None = None, extra_modules: Sequence[ModuleType] = (),
-         command_modules: Sequence[str] = COMMAND_MODULES) -> int:
+def main(
+    argv: list[str] | None = None,
+    extra_modules: Sequence[ModuleType] = (),
+    command_modules: Sequence[str] = COMMAND_MODULES,
+) -> int:
     """Run the command in ``argv``. ``command_modules`` narrows the parser to fewer
     commands (the window's start builds only its own: the others import the whole model)."""
     argv = list(sys.argv[1:] if argv is None else argv)

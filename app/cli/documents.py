@@ -10,8 +10,14 @@ from pathlib import Path
 from app.cli.common import fail, open_register
 from app.i18n import LANGUAGES, _, current_language
 
-PRINT_KINDS = ("visit-act", "talk-record", "warning", "protection-order", "offence-protocol",
-               "supervision-card")
+PRINT_KINDS = (
+    "visit-act",
+    "talk-record",
+    "warning",
+    "protection-order",
+    "offence-protocol",
+    "supervision-card",
+)
 
 
 def add_commands(sub: argparse._SubParsersAction) -> None:
@@ -19,8 +25,12 @@ def add_commands(sub: argparse._SubParsersAction) -> None:
     p.add_argument("kind", metavar="KIND", help=_("one of: ") + ", ".join(PRINT_KINDS))
     p.add_argument("id", metavar="ID", help=_("id of the record the document is printed from"))
     p.add_argument("--out", required=True, metavar="FILE.pdf")
-    p.add_argument("--lang", dest="doc_lang", choices=LANGUAGES,
-                   help=_("language of the document (default: the messages' language)"))
+    p.add_argument(
+        "--lang",
+        dest="doc_lang",
+        choices=LANGUAGES,
+        help=_("language of the document (default: the messages' language)"),
+    )
     p.set_defaults(handler=cmd_print)
 
     p = sub.add_parser("report", help=_("reports of the stronghold"))
@@ -62,8 +72,11 @@ def cmd_print(args: argparse.Namespace) -> int:
     from app.services import documents
 
     if args.kind not in PRINT_KINDS:
-        fail(_("Unknown document kind: {kind}. Known kinds: {kinds}.").format(
-            kind=args.kind, kinds=", ".join(PRINT_KINDS)))
+        fail(
+            _("Unknown document kind: {kind}. Known kinds: {kinds}.").format(
+                kind=args.kind, kinds=", ".join(PRINT_KINDS)
+            )
+        )
     out = _check_out(args.out)
     with open_register(args) as reg:
         printed = documents.print_document(reg, args.kind, args.id, _doc_lang(args))

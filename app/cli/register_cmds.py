@@ -22,8 +22,9 @@ from app.services.records import record_dict
 
 def add_commands(sub: argparse._SubParsersAction) -> None:
     p = sub.add_parser("init", help=_("create a new encrypted register"))
-    p.add_argument("--stronghold", required=True, metavar="CODE",
-                   help=_("stronghold code assigned by HQ"))
+    p.add_argument(
+        "--stronghold", required=True, metavar="CODE", help=_("stronghold code assigned by HQ")
+    )
     p.add_argument("--name", required=True, help=_("stronghold name"))
     p.add_argument("--region", required=True)
     p.add_argument("--district", required=True)
@@ -57,8 +58,9 @@ def add_commands(sub: argparse._SubParsersAction) -> None:
     p.set_defaults(handler=cmd_verify)
 
 
-def _new_register(args: argparse.Namespace, info: StrongholdInfo, login: str, full_name: str,
-                  position: str = "") -> Register:
+def _new_register(
+    args: argparse.Namespace, info: StrongholdInfo, login: str, full_name: str, position: str = ""
+) -> Register:
     folder = data_dir(args)
     if register_exists(folder):
         raise RegisterExistsError(path=str(folder))
@@ -67,8 +69,9 @@ def _new_register(args: argparse.Namespace, info: StrongholdInfo, login: str, fu
     password = read_password(_("New password for {login}: ").format(login=login), confirm=True)
     if not password:
         fail(_("The password must not be empty."))
-    reg, recovery = Register.create(folder, info, login=login, full_name=full_name,
-                                    password=password, position=position)
+    reg, recovery = Register.create(
+        folder, info, login=login, full_name=full_name, password=password, position=position
+    )
     print(_("Register created in {path}.").format(path=folder))
     print(_("Recovery key (print it and keep it in the safe; it is shown only once):"))
     print(f"    {recovery}")
@@ -76,8 +79,14 @@ def _new_register(args: argparse.Namespace, info: StrongholdInfo, login: str, fu
 
 
 def cmd_init(args: argparse.Namespace) -> int:
-    info = StrongholdInfo(code=args.stronghold.strip(), name=args.name, region=args.region,
-                          district=args.district, makhalla=args.makhalla, office=args.office)
+    info = StrongholdInfo(
+        code=args.stronghold.strip(),
+        name=args.name,
+        region=args.region,
+        district=args.district,
+        makhalla=args.makhalla,
+        office=args.office,
+    )
     if not info.code:
         fail(_("The stronghold code must not be empty."))
     _new_register(args, info, args.user.strip(), args.full_name, args.position).close()
@@ -92,13 +101,18 @@ def cmd_demo(args: argparse.Namespace) -> int:
     info = StrongholdInfo(**demo.DEMO_STRONGHOLD)
     reg = _new_register(args, info, "demo", "Demo Inspektor", "Profilaktika inspektori")
     try:
-        counts = demo.generate(reg, persons=args.persons, households=args.households,
-                               seed=args.seed)
+        counts = demo.generate(
+            reg, persons=args.persons, households=args.households, seed=args.seed
+        )
     finally:
         reg.close()
-    print(ngettext("{n} person", "{n} persons", counts["persons"]).format(n=counts["persons"])
-          + ", " + ngettext("{n} household", "{n} households", counts["households"])
-          .format(n=counts["households"]))
+    print(
+        ngettext("{n} person", "{n} persons", counts["persons"]).format(n=counts["persons"])
+        + ", "
+        + ngettext("{n} household", "{n} households", counts["households"]).format(
+            n=counts["households"]
+        )
+    )
     return 0
 
 
@@ -111,13 +125,28 @@ def _lists():
     from app.services.persons import persons
     from app.services.registers import entries
 
-    return {"persons": persons, "registers": entries, "visits": visits, "disputes": disputes,
-            "orders": orders, "measures": measures, "offences": offences,
-            "documents": issued_documents}
+    return {
+        "persons": persons,
+        "registers": entries,
+        "visits": visits,
+        "disputes": disputes,
+        "orders": orders,
+        "measures": measures,
+        "offences": offences,
+        "documents": issued_documents,
+    }
 
 
-LISTS = ("persons", "registers", "visits", "disputes", "orders", "measures", "offences",
-         "documents")
+LISTS = (
+    "persons",
+    "registers",
+    "visits",
+    "disputes",
+    "orders",
+    "measures",
+    "offences",
+    "documents",
+)
 
 
 def _summary(what: str, r) -> str:
@@ -166,8 +195,17 @@ def cmd_person_show(args: argparse.Namespace) -> int:
         card = person_card(reg, args.id)
     if args.json:
         out = _public(record_dict(card.person))
-        for name in ("registers", "check_ins", "violations", "visits", "households", "orders",
-                     "measures", "offences", "documents"):
+        for name in (
+            "registers",
+            "check_ins",
+            "violations",
+            "visits",
+            "households",
+            "orders",
+            "measures",
+            "offences",
+            "documents",
+        ):
             out[name] = [_public(record_dict(r)) for r in getattr(card, name)]
         out["disputes"] = [dict(record_dict(d), role=role) for d, role in card.disputes]
         print_json(out)
@@ -175,19 +213,29 @@ def cmd_person_show(args: argparse.Namespace) -> int:
     p = card.person
     print(" ".join(x for x in (p.surname, p.given_name, p.patronymic) if x))
     born, passport, phone = _("Birth date"), _("Passport"), _("Phone")
-    print(f"  {born}: {fmt_date(p.birth_date)}   PINFL: {p.pinfl or '—'}   "
-          f"{passport}: {p.passport or '—'}   {phone}: {p.phone or '—'}")
+    print(
+        f"  {born}: {fmt_date(p.birth_date)}   PINFL: {p.pinfl or '—'}   "
+        f"{passport}: {p.passport or '—'}   {phone}: {p.phone or '—'}"
+    )
     address = ", ".join(x for x in (p.makhalla, p.street, p.house, p.flat) if x)
     print("  " + _("Address") + f": {address or '—'}")
     from app.domain.enums import RegisterCategory
 
     for e in card.registers:
-        print("  " + _("Register") + f": {RegisterCategory(e.category).label} ({e.status}), "
-              f"{fmt_date(e.start_date)}–{fmt_date(e.end_date)}")
-    sections = [(_("Check-ins"), card.check_ins), (_("Violations"), card.violations),
-                (_("Visits"), card.visits), (_("Disputes"), card.disputes),
-                (_("Protection orders"), card.orders), (_("Preventive measures"), card.measures),
-                (_("Offence cases"), card.offences), (_("Documents"), card.documents)]
+        print(
+            "  " + _("Register") + f": {RegisterCategory(e.category).label} ({e.status}), "
+            f"{fmt_date(e.start_date)}–{fmt_date(e.end_date)}"
+        )
+    sections = [
+        (_("Check-ins"), card.check_ins),
+        (_("Violations"), card.violations),
+        (_("Visits"), card.visits),
+        (_("Disputes"), card.disputes),
+        (_("Protection orders"), card.orders),
+        (_("Preventive measures"), card.measures),
+        (_("Offence cases"), card.offences),
+        (_("Documents"), card.documents),
+    ]
     print("  " + "; ".join(f"{title}: {len(items)}" for title, items in sections))
     return 0
 
@@ -201,11 +249,23 @@ def cmd_verify(args: argparse.Namespace) -> int:
         for problem in report.problems[1:]:
             print(problem)
         more = len(report.problems) - 1
-        print(f"tayanch: {report.problems[0]}"
-              + (" " + ngettext("({n} more problem above)", "({n} more problems above)",
-                                more).format(n=more) if more else ""), file=sys.stderr)
+        print(
+            f"tayanch: {report.problems[0]}"
+            + (
+                " "
+                + ngettext("({n} more problem above)", "({n} more problems above)", more).format(
+                    n=more
+                )
+                if more
+                else ""
+            ),
+            file=sys.stderr,
+        )
         return EXIT_FAILED
-    print(_("Register verified: the database is intact; audit entries chained: {audit}; "
-            "issued documents unchanged: {docs}.").format(
-        audit=report.checked["audit_entries"], docs=report.checked["documents"]))
+    print(
+        _(
+            "Register verified: the database is intact; audit entries chained: {audit}; "
+            "issued documents unchanged: {docs}."
+        ).format(audit=report.checked["audit_entries"], docs=report.checked["documents"])
+    )
     return 0

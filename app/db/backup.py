@@ -351,8 +351,9 @@ def backup(reg: Register, out: Path, *, progress: Progress | None = None) -> Bac
     return info
 
 
-def daily_if_due(reg: Register, now: datetime | None = None, *,
-                 audited: bool = True) -> BackupInfo | None:
+def daily_if_due(
+    reg: Register, now: datetime | None = None, *, audited: bool = True
+) -> BackupInfo | None:
     """Make today's automatic backup unless there is one, then rotate; None if not due.
 
     The window calls this after login and then every few hours; it costs one

@@ -215,7 +215,8 @@ def _wrap(db_key: bytes, secret: str, label: str, kdf: dict) -> dict:
     salt = os.urandom(SALT_BYTES)
     nonce = os.urandom(NONCE_BYTES)
     wrapped = nacl.bindings.crypto_aead_xchacha20poly1305_ietf_encrypt(
-        db_key, label.encode("utf-8"), nonce, derive_key(secret, salt, kdf))
+        db_key, label.encode("utf-8"), nonce, derive_key(secret, salt, kdf)
+    )
     return {"salt": _b64(salt), "nonce": _b64(nonce), "wrapped": _b64(wrapped), "kdf": kdf}
 
 
@@ -232,7 +233,8 @@ def _unwrap(entry: Any, secret: str, label: str, path: Path) -> bytes:
     kek = derive_key(secret, salt, kdf)
     try:
         return nacl.bindings.crypto_aead_xchacha20poly1305_ietf_decrypt(
-            wrapped, label.encode("utf-8"), nonce, kek)
+            wrapped, label.encode("utf-8"), nonce, kek
+        )
     except CryptoError:
         raise AuthError() from None
 
@@ -344,8 +346,9 @@ class KeyStore:
     def unlock_with_recovery(self, recovery_key: str) -> bytes:
         if not self.data.get("recovery"):
             raise AuthError()
-        return _unwrap(self.data["recovery"], _canonical_recovery(recovery_key), "recovery",
-                       self.path)
+        return _unwrap(
+            self.data["recovery"], _canonical_recovery(recovery_key), "recovery", self.path
+        )
 
     def save(self) -> None:
         """Write atomically: a crash leaves the old file or the new one, never half of each."""

@@ -229,7 +229,10 @@ def district_pdf(hq: Hq, *, month: tuple[int, int] | None = None, lang: str | No
     ] or [[esc(_("No one is on a register.")), ""]]
     story.append(
         grid_table(
-            [_("Category"), _("Persons")], cat_rows, [CONTENT_WIDTH - 40 * mm, 40 * mm], numeric=(1,)
+            [_("Category"), _("Persons")],
+            cat_rows,
+            [CONTENT_WIDTH - 40 * mm, 40 * mm],
+            numeric=(1,),
         )
     )
     story += [

@@ -30,8 +30,17 @@ log = logging.getLogger(__name__)
 # and the audit trail; the viewer only reads (no export: an export is not encrypted).
 ROLE_PERMISSIONS: dict[str, set[str]] = {
     "inspector": {
-        "read", "write", "delete", "manage_users", "print", "export", "import", "sync",
-        "backup", "restore", "view_audit",
+        "read",
+        "write",
+        "delete",
+        "manage_users",
+        "print",
+        "export",
+        "import",
+        "sync",
+        "backup",
+        "restore",
+        "view_audit",
     },
     "assistant": {"read", "write", "print", "export", "import", "sync", "backup"},
     "viewer": {"read"},

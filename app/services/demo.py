@@ -46,16 +46,25 @@ log = logging.getLogger(__name__)
 
 Progress = Callable[[int, int], None]
 
-RU_FOLD = str.maketrans({"ў": "у", "Ў": "У", "қ": "к", "Қ": "К", "ғ": "г", "Ғ": "Г",
-                         "ҳ": "х", "Ҳ": "Х"})
+RU_FOLD = str.maketrans(
+    {"ў": "у", "Ў": "У", "қ": "к", "Қ": "К", "ғ": "г", "Ғ": "Г", "ҳ": "х", "Ҳ": "Х"}
+)
 VOWELS = "aeiouAEIOUаеиоуўэюяёАЕИОУЎЭЮЯЁ"
-DEMO_STRONGHOLD = dict(code="TP-0001", name="Bogʻbon MFY tayanch punkti",
-                       region="Toshkent shahri", district="Yunusobod tumani",
-                       makhalla="Bogʻbon MFY",
-                       office="Yunusobod tumani IIO FMB profilaktika boʻlimi")
+DEMO_STRONGHOLD = dict(
+    code="TP-0001",
+    name="Bogʻbon MFY tayanch punkti",
+    region="Toshkent shahri",
+    district="Yunusobod tumani",
+    makhalla="Bogʻbon MFY",
+    office="Yunusobod tumani IIO FMB profilaktika boʻlimi",
+)
 # A member's place in the household, as an inspector types it (the register keeps free text).
-RELATIONS = {"head": "oila boshligʻi", "spouse": "turmush oʻrtogʻi", "son": "oʻgʻli",
-             "daughter": "qizi"}
+RELATIONS = {
+    "head": "oila boshligʻi",
+    "spouse": "turmush oʻrtogʻi",
+    "son": "oʻgʻli",
+    "daughter": "qizi",
+}
 
 
 class _Names:
@@ -104,24 +113,33 @@ def fake_pinfl(rng: random.Random, birth: date, sex: str) -> str:
 
 
 def _at(day: date, rng: random.Random, start_hour: int = 9, end_hour: int = 19) -> datetime:
-    local = datetime.combine(day, time(rng.randint(start_hour, end_hour - 1),
-                                        rng.choice((0, 10, 15, 20, 30, 40, 45, 50))), TASHKENT)
+    local = datetime.combine(
+        day,
+        time(rng.randint(start_hour, end_hour - 1), rng.choice((0, 10, 15, 20, 30, 40, 45, 50))),
+        TASHKENT,
+    )
     return local.astimezone(UTC)
 
 
 CONDITIONS = {
     "conditional_sentence": "Ishlash yoki oʻqish\nYashash joyi oʻzgarsa xabar berish\n"
-                            "Oyiga bir marta tayanch punktiga kelish",
+    "Oyiga bir marta tayanch punktiga kelish",
     "parole": "Belgilangan soatlarda uyda boʻlish\nOyiga ikki marta kelish",
     "admin_supervision": "Soat 22:00 dan 06:00 gacha uydan chiqmaslik\n"
-                         "Spirtli ichimliklar ichmaslik\nOyiga ikki marta kelish",
+    "Spirtli ichimliklar ichmaslik\nOyiga ikki marta kelish",
     "non_custodial": "Axloq tuzatish ishlarini oʻtash",
     "house_arrest": "Uydan ruxsatsiz chiqmaslik",
 }
 
 
-def generate(reg: Register, *, persons: int = 5000, households: int = 1500, seed: int = 1,
-             progress: Progress | None = None) -> dict[str, int]:
+def generate(
+    reg: Register,
+    *,
+    persons: int = 5000,
+    households: int = 1500,
+    seed: int = 1,
+    progress: Progress | None = None,
+) -> dict[str, int]:
     """Fill an open register with a synthetic stronghold; return the counts written."""
     rng = random.Random(seed)
     names = _Names(rng)
@@ -156,10 +174,15 @@ def generate(reg: Register, *, persons: int = 5000, households: int = 1500, seed
         for _ in range(households):
             street_idx = rng.randrange(len(names.streets))
             street_houses[street_idx] = street_houses.get(street_idx, 0) + 1
-            home = add(Household(makhalla=mk, street=names.streets[street_idx][0] + " koʻchasi",
-                                 house=str(street_houses[street_idx]),
-                                 flat="" if rng.random() < 0.8 else str(rng.randint(1, 60)),
-                                 conflict_family=rng.random() < 0.02))
+            home = add(
+                Household(
+                    makhalla=mk,
+                    street=names.streets[street_idx][0] + " koʻchasi",
+                    house=str(street_houses[street_idx]),
+                    flat="" if rng.random() < 0.8 else str(rng.randint(1, 60)),
+                    conflict_family=rng.random() < 0.02,
+                )
+            )
             homes.append(home)
         s.flush()
         step(1)
@@ -190,21 +213,42 @@ def generate(reg: Register, *, persons: int = 5000, households: int = 1500, seed
                 if k == 0:
                     given = father
                 pat_father = rng.choice(names.male) if k < 2 else father
-                p = add(Person(
-                    surname=names.surname(stem, sex, script),
-                    given_name=names.pick(given, script),
-                    patronymic=names.patronymic(pat_father, sex, script),
-                    birth_date=birth, sex=sex, pinfl=fake_pinfl(rng, birth, sex),
-                    passport=(rng.choice(("AA", "AB", "AC", "AD", "AE"))
-                              + f"{rng.randint(0, 9_999_999):07d}") if age >= 16 else None,
-                    phone=(f"+998{rng.choice((90, 91, 93, 94, 97, 99, 33, 88))}"
-                           f"{rng.randint(0, 9_999_999):07d}") if age >= 16 else "",
-                    region=DEMO_STRONGHOLD["region"], district=DEMO_STRONGHOLD["district"],
-                    makhalla=mk, street=home.street, house=home.house, flat=home.flat,
-                ))
+                p = add(
+                    Person(
+                        surname=names.surname(stem, sex, script),
+                        given_name=names.pick(given, script),
+                        patronymic=names.patronymic(pat_father, sex, script),
+                        birth_date=birth,
+                        sex=sex,
+                        pinfl=fake_pinfl(rng, birth, sex),
+                        passport=(
+                            rng.choice(("AA", "AB", "AC", "AD", "AE"))
+                            + f"{rng.randint(0, 9_999_999):07d}"
+                        )
+                        if age >= 16
+                        else None,
+                        phone=(
+                            f"+998{rng.choice((90, 91, 93, 94, 97, 99, 33, 88))}"
+                            f"{rng.randint(0, 9_999_999):07d}"
+                        )
+                        if age >= 16
+                        else "",
+                        region=DEMO_STRONGHOLD["region"],
+                        district=DEMO_STRONGHOLD["district"],
+                        makhalla=mk,
+                        street=home.street,
+                        house=home.house,
+                        flat=home.flat,
+                    )
+                )
                 residents.append((p, home))
-                relations[p.id] = (RELATIONS["head"] if k == 0 else RELATIONS["spouse"]
-                                   if k == 1 else RELATIONS["son" if sex == "m" else "daughter"])
+                relations[p.id] = (
+                    RELATIONS["head"]
+                    if k == 0
+                    else RELATIONS["spouse"]
+                    if k == 1
+                    else RELATIONS["son" if sex == "m" else "daughter"]
+                )
                 if age >= 18:
                     adults.append(p)
             if remaining <= 0 and i < len(homes) - 1:
@@ -224,8 +268,9 @@ def generate(reg: Register, *, persons: int = 5000, households: int = 1500, seed
         step(2)
 
         # About 3% of residents on registers, every category represented.
-        on_register = rng.sample(adults, min(len(adults), max(len(RegisterCategory) * 2,
-                                                              persons * 3 // 100)))
+        on_register = rng.sample(
+            adults, min(len(adults), max(len(RegisterCategory) * 2, persons * 3 // 100))
+        )
         categories = list(RegisterCategory)
         entries: list[RegisterEntry] = []
         for i, p in enumerate(on_register):
@@ -233,15 +278,25 @@ def generate(reg: Register, *, persons: int = 5000, households: int = 1500, seed
             start = today - timedelta(days=rng.randint(20, 700))
             term = rng.choice((365, 730, 1095)) if not cat.startswith("prev_") else None
             every = rng.choice((7, 14, 30))
-            e = add(RegisterEntry(
-                person_id=p.id, category=cat, basis_body="Yunusobod tumani sudi"
-                if not cat.startswith("prev_") else "Yunusobod tumani IIO",
-                basis_number=f"{rng.randint(1, 999)}-{start.year}", basis_date=start,
-                basis_article=rng.choice(("72", "169", "277", "105", "")),
-                start_date=start, end_date=start + timedelta(days=term) if term else None,
-                conditions=CONDITIONS.get(cat, ""), checkin_every_days=every,
-                risk_level=rng.choices(("low", "medium", "high"), weights=(5, 3, 1))[0],
-                responsible_id=reg.user.id, status="active"))
+            e = add(
+                RegisterEntry(
+                    person_id=p.id,
+                    category=cat,
+                    basis_body="Yunusobod tumani sudi"
+                    if not cat.startswith("prev_")
+                    else "Yunusobod tumani IIO",
+                    basis_number=f"{rng.randint(1, 999)}-{start.year}",
+                    basis_date=start,
+                    basis_article=rng.choice(("72", "169", "277", "105", "")),
+                    start_date=start,
+                    end_date=start + timedelta(days=term) if term else None,
+                    conditions=CONDITIONS.get(cat, ""),
+                    checkin_every_days=every,
+                    risk_level=rng.choices(("low", "medium", "high"), weights=(5, 3, 1))[0],
+                    responsible_id=reg.user.id,
+                    status="active",
+                )
+            )
             if e.end_date and e.end_date < today:
                 e.status = "removed"
                 e.removal_date = e.end_date
@@ -257,19 +312,35 @@ def generate(reg: Register, *, persons: int = 5000, households: int = 1500, seed
             if e.status != "active":
                 continue
             # Most are up to date; every seventh is overdue (last check-in long ago).
-            last = today - timedelta(days=e.checkin_every_days * (3 if i % 7 == 3 else 0)
-                                     + rng.randint(0, max(1, e.checkin_every_days // 2)))
+            last = today - timedelta(
+                days=e.checkin_every_days * (3 if i % 7 == 3 else 0)
+                + rng.randint(0, max(1, e.checkin_every_days // 2))
+            )
             day = max(e.start_date, last - timedelta(days=e.checkin_every_days * 6))
             while day <= last:
                 result = rng.choices(("present", "absent", "violation"), weights=(20, 2, 1))[0]
-                c = add(CheckIn(entry_id=e.id, person_id=e.person_id, at=_at(day, rng),
-                                kind=rng.choice(("home_visit", "at_stronghold", "phone")),
-                                result=result, recorded_by_id=reg.user.id))
+                c = add(
+                    CheckIn(
+                        entry_id=e.id,
+                        person_id=e.person_id,
+                        at=_at(day, rng),
+                        kind=rng.choice(("home_visit", "at_stronghold", "phone")),
+                        result=result,
+                        recorded_by_id=reg.user.id,
+                    )
+                )
                 n_checkins += 1
                 if result == "violation":
-                    add(Violation(entry_id=e.id, person_id=e.person_id, check_in_id=c.id,
-                                  at=c.at, what="Belgilangan vaqtda uyda boʻlmadi",
-                                  outcome=rng.choice(("warning", "protocol", "notice_court"))))
+                    add(
+                        Violation(
+                            entry_id=e.id,
+                            person_id=e.person_id,
+                            check_in_id=c.id,
+                            at=c.at,
+                            what="Belgilangan vaqtda uyda boʻlmadi",
+                            outcome=rng.choice(("warning", "protocol", "notice_court")),
+                        )
+                    )
                 day += timedelta(days=e.checkin_every_days)
         counts["register_entries"] = len(entries)
         counts["check_ins"] = n_checkins
@@ -283,17 +354,25 @@ def generate(reg: Register, *, persons: int = 5000, households: int = 1500, seed
                 k = 8
             for _ in range(k):
                 day = today - timedelta(days=rng.randint(0, 180))
-                v = add(HouseholdVisit(
-                    household_id=home.id, visited_at=_at(day, rng), visitor_id=reg.user.id,
-                    visitor_name=reg.user.full_name,
-                    purpose=rng.choices(("routine", "supervision", "dispute", "social_help"),
-                                        weights=(10, 3, 2, 2))[0],
-                    direction=rng.choices(("public_order", "social_help", "family",
-                                           "improvement", "supervision"),
-                                          weights=(8, 3, 3, 2, 3))[0],
-                    findings="Oila aʼzolari uyda. Shikoyat yoʻq.",
-                    measures="Profilaktik suhbat oʻtkazildi.",
-                    next_visit_due=day + timedelta(days=90)))
+                v = add(
+                    HouseholdVisit(
+                        household_id=home.id,
+                        visited_at=_at(day, rng),
+                        visitor_id=reg.user.id,
+                        visitor_name=reg.user.full_name,
+                        purpose=rng.choices(
+                            ("routine", "supervision", "dispute", "social_help"),
+                            weights=(10, 3, 2, 2),
+                        )[0],
+                        direction=rng.choices(
+                            ("public_order", "social_help", "family", "improvement", "supervision"),
+                            weights=(8, 3, 3, 2, 3),
+                        )[0],
+                        findings="Oila aʼzolari uyda. Shikoyat yoʻq.",
+                        measures="Profilaktik suhbat oʻtkazildi.",
+                        next_visit_due=day + timedelta(days=90),
+                    )
+                )
                 met = home_people.get(home.id, [])[: rng.randint(1, 2)]
                 for p in met:
                     add(VisitPerson(visit_id=v.id, person_id=p.id))
@@ -310,15 +389,21 @@ def generate(reg: Register, *, persons: int = 5000, households: int = 1500, seed
             if i < 3:
                 reported = datetime.now(UTC) - timedelta(hours=30 + 10 * i)
             status = "open" if i < 12 else rng.choice(("reconciled", "referred", "closed"))
-            d = add(FamilyDispute(
-                reported_at=reported,
-                source=rng.choice(("application", "neighbours", "media", "own_detection")),
-                nature=rng.choice(("violence", "harassment", "divorce", "property", "in_laws",
-                                   "children")),
-                household_id=hid, description="Er-xotin oʻrtasida kelishmovchilik.",
-                status=status, examined_at=None if i < 3 else reported + timedelta(hours=5),
-                closed_on=None if status == "open" else reported.date() + timedelta(days=20),
-                responsible_id=reg.user.id))
+            d = add(
+                FamilyDispute(
+                    reported_at=reported,
+                    source=rng.choice(("application", "neighbours", "media", "own_detection")),
+                    nature=rng.choice(
+                        ("violence", "harassment", "divorce", "property", "in_laws", "children")
+                    ),
+                    household_id=hid,
+                    description="Er-xotin oʻrtasida kelishmovchilik.",
+                    status=status,
+                    examined_at=None if i < 3 else reported + timedelta(hours=5),
+                    closed_on=None if status == "open" else reported.date() + timedelta(days=20),
+                    responsible_id=reg.user.id,
+                )
+            )
             disputes.append((d, a, b))
         s.flush()
         for i, (d, a, b) in enumerate(disputes):
@@ -326,11 +411,21 @@ def generate(reg: Register, *, persons: int = 5000, households: int = 1500, seed
             add(DisputeParty(dispute_id=d.id, person_id=applicant.id, role="applicant"))
             add(DisputeParty(dispute_id=d.id, person_id=respondent.id, role="respondent"))
             if i >= 3:
-                add(DisputeMeasure(dispute_id=d.id, on=d.reported_at.date(), kind="talk",
-                                   notes="Tomonlar bilan profilaktik suhbat."))
-                add(DisputeFollowUp(dispute_id=d.id,
-                                    on=d.reported_at.date() + timedelta(days=3),
-                                    notes="Vaziyat barqaror."))
+                add(
+                    DisputeMeasure(
+                        dispute_id=d.id,
+                        on=d.reported_at.date(),
+                        kind="talk",
+                        notes="Tomonlar bilan profilaktik suhbat.",
+                    )
+                )
+                add(
+                    DisputeFollowUp(
+                        dispute_id=d.id,
+                        on=d.reported_at.date() + timedelta(days=3),
+                        notes="Vaziyat barqaror.",
+                    )
+                )
         counts["disputes"] = len(disputes)
 
         # Protection orders: one ends within the week.
@@ -339,15 +434,23 @@ def generate(reg: Register, *, persons: int = 5000, households: int = 1500, seed
             protected, respondent = (b, a) if b.sex == "f" else (a, b)
             start = today - timedelta(days=(25 if i == 0 else rng.randint(0, 60)))
             end = start + timedelta(days=29)
-            add(ProtectionOrder(
-                number=f"HO-{start.year}-{i + 1:03d}", issued_on=start,
-                issued_by_id=reg.user.id, protected_person_id=protected.id,
-                respondent_person_id=respondent.id, dispute_id=d.id,
-                grounds="Oilaviy zoʻravonlik toʻgʻrisidagi ariza.",
-                prohibitions="contact,same_place" if i % 2 else "contact,same_place,weapons",
-                duties="Psixologik tuzatish dasturida qatnashish.", duration_days=30,
-                start_date=start, end_date=end,
-                status="active" if end >= today else "expired"))
+            add(
+                ProtectionOrder(
+                    number=f"HO-{start.year}-{i + 1:03d}",
+                    issued_on=start,
+                    issued_by_id=reg.user.id,
+                    protected_person_id=protected.id,
+                    respondent_person_id=respondent.id,
+                    dispute_id=d.id,
+                    grounds="Oilaviy zoʻravonlik toʻgʻrisidagi ariza.",
+                    prohibitions="contact,same_place" if i % 2 else "contact,same_place,weapons",
+                    duties="Psixologik tuzatish dasturida qatnashish.",
+                    duration_days=30,
+                    start_date=start,
+                    end_date=end,
+                    status="active" if end >= today else "expired",
+                )
+            )
             n_orders += 1
         counts["orders"] = n_orders
         step(5)
@@ -356,39 +459,64 @@ def generate(reg: Register, *, persons: int = 5000, households: int = 1500, seed
         n_measures = 0
         for e in entries[:60]:
             day = e.start_date + timedelta(days=rng.randint(0, 30))
-            add(PreventiveMeasure(person_id=e.person_id, entry_id=e.id,
-                                  kind=rng.choice(("talk", "talk", "warning", "notice")),
-                                  on=min(day, today), place="Tayanch punkti",
-                                  direction="supervision",
-                                  subject="Sud tomonidan belgilangan majburiyatlar",
-                                  content="Majburiyatlar tushuntirildi."))
+            add(
+                PreventiveMeasure(
+                    person_id=e.person_id,
+                    entry_id=e.id,
+                    kind=rng.choice(("talk", "talk", "warning", "notice")),
+                    on=min(day, today),
+                    place="Tayanch punkti",
+                    direction="supervision",
+                    subject="Sud tomonidan belgilangan majburiyatlar",
+                    content="Majburiyatlar tushuntirildi.",
+                )
+            )
             n_measures += 1
         counts["measures"] = n_measures
         for i in range(12):
             offender = rng.choice(adults)
             at = _at(today - timedelta(days=rng.randint(1, 150)), rng)
-            case = add(OffenceCase(
-                drawn_up_at=at + timedelta(hours=1), drawn_up_place="Tayanch punkti",
-                official_id=reg.user.id, official_name=reg.user.full_name,
-                official_position=reg.user.position or "Profilaktika inspektori",
-                offender_id=offender.id, offence_place=rng.choice(homes).street,
-                offence_at=at, substance="Jamoat joyida tartibni buzdi.",
-                article=rng.choice(("183", "184", "56")),
-                explanation="Aybimni tan olaman." if i % 4 else "",
-                refused_to_sign=(i % 4 == 0)))
+            case = add(
+                OffenceCase(
+                    drawn_up_at=at + timedelta(hours=1),
+                    drawn_up_place="Tayanch punkti",
+                    official_id=reg.user.id,
+                    official_name=reg.user.full_name,
+                    official_position=reg.user.position or "Profilaktika inspektori",
+                    offender_id=offender.id,
+                    offence_place=rng.choice(homes).street,
+                    offence_at=at,
+                    substance="Jamoat joyida tartibni buzdi.",
+                    article=rng.choice(("183", "184", "56")),
+                    explanation="Aybimni tan olaman." if i % 4 else "",
+                    refused_to_sign=(i % 4 == 0),
+                )
+            )
             s.flush()
             witness = rng.choice(adults)
-            add(OffenceParticipant(case_id=case.id, role="witness", person_id=witness.id,
-                                   full_name=f"{witness.surname} {witness.given_name}",
-                                   address=f"{witness.street}, {witness.house}"))
+            add(
+                OffenceParticipant(
+                    case_id=case.id,
+                    role="witness",
+                    person_id=witness.id,
+                    full_name=f"{witness.surname} {witness.given_name}",
+                    address=f"{witness.street}, {witness.house}",
+                )
+            )
         counts["offences"] = 12
         for _ in range(8):
             p = rng.choice(adults)
-            add(CitizenContribution(person_id=p.id, on=today - timedelta(days=rng.randint(1, 120)),
-                                    kind=rng.choice(("prevented", "uncovered", "missing_person",
-                                                     "prevention_work")),
-                                    description="Huquqbuzarlikning oldini olishda yordam berdi.",
-                                    proposed=rng.choice(("reward", "thanks"))))
+            add(
+                CitizenContribution(
+                    person_id=p.id,
+                    on=today - timedelta(days=rng.randint(1, 120)),
+                    kind=rng.choice(
+                        ("prevented", "uncovered", "missing_person", "prevention_work")
+                    ),
+                    description="Huquqbuzarlikning oldini olishda yordam berdi.",
+                    proposed=rng.choice(("reward", "thanks")),
+                )
+            )
         counts["contributions"] = 8
         s.flush()
         uow.audit("demo", details_counts=sum(counts.values()))

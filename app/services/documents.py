@@ -110,8 +110,7 @@ issued_documents = IssuedDocumentService()
 
 
 def canonical_json(snapshot: rd.Snapshot) -> str:
-    return json.dumps(snapshot.to_dict(), sort_keys=True, ensure_ascii=False,
-                      separators=(",", ":"))
+    return json.dumps(snapshot.to_dict(), sort_keys=True, ensure_ascii=False, separators=(",", ":"))
 
 
 # --- building snapshots -------------------------------------------------------------------
@@ -122,31 +121,55 @@ def _name(p: Person) -> str:
 
 
 def _address(p: Person | Household) -> str:
-    parts = [getattr(p, "makhalla", ""), p.street,
-             p.house and f"{p.house}-uy", p.flat and f"{p.flat}-xonadon"]
+    parts = [
+        getattr(p, "makhalla", ""),
+        p.street,
+        p.house and f"{p.house}-uy",
+        p.flat and f"{p.flat}-xonadon",
+    ]
     return ", ".join(x for x in parts if x)
 
 
 def _person(p: Person, role: str = "") -> rd.Person:
-    return rd.Person(full_name=_name(p), birth_date=p.birth_date, sex=p.sex or "",
-                     pinfl=p.pinfl or "", passport=p.passport or "", address=_address(p),
-                     phone=p.phone or "", workplace=p.workplace or "", role=role)
+    return rd.Person(
+        full_name=_name(p),
+        birth_date=p.birth_date,
+        sex=p.sex or "",
+        pinfl=p.pinfl or "",
+        passport=p.passport or "",
+        address=_address(p),
+        phone=p.phone or "",
+        workplace=p.workplace or "",
+        role=role,
+    )
 
 
 def _header(s: Session, reg: Register, number: str, corrects: str = "") -> rd.DocumentHeader:
     sh = s.exec(select(Stronghold).where(Stronghold.code == reg.stronghold_code)).first()
     staff = s.get(StaffUser, reg.user.id)
     stronghold = rd.Stronghold(
-        code=reg.stronghold_code, name=sh.name if sh else reg.stronghold_code,
-        office=sh.office if sh else "", region=sh.region if sh else "",
-        district=sh.district if sh else "", makhalla=sh.makhalla if sh else "",
-        address=sh.address if sh else "", phone=sh.phone if sh else "")
+        code=reg.stronghold_code,
+        name=sh.name if sh else reg.stronghold_code,
+        office=sh.office if sh else "",
+        region=sh.region if sh else "",
+        district=sh.district if sh else "",
+        makhalla=sh.makhalla if sh else "",
+        address=sh.address if sh else "",
+        phone=sh.phone if sh else "",
+    )
     place = ", ".join(x for x in (stronghold.district, stronghold.makhalla) if x)
-    official = rd.Official(full_name=staff.full_name if staff else reg.user.full_name,
-                           position=(staff.position if staff else reg.user.position)
-                           or reg.user.role)
-    return rd.DocumentHeader(number=number, issued_on=today_local(), place=place,
-                             stronghold=stronghold, official=official, corrects=corrects)
+    official = rd.Official(
+        full_name=staff.full_name if staff else reg.user.full_name,
+        position=(staff.position if staff else reg.user.position) or reg.user.role,
+    )
+    return rd.DocumentHeader(
+        number=number,
+        issued_on=today_local(),
+        place=place,
+        stronghold=stronghold,
+        official=official,
+        corrects=corrects,
+    )
 
 
 def _held_at(m: PreventiveMeasure) -> datetime:
@@ -170,109 +193,189 @@ def _get(s: Session, model, record_id: uuid.UUID):
     return obj
 
 
-def build_snapshot(s: Session, reg: Register, kind: str, record_id: uuid.UUID | None,
-                   header: rd.DocumentHeader, *, month: tuple[int, int] | None = None
-                   ) -> tuple[rd.Snapshot, uuid.UUID | None]:
+def build_snapshot(
+    s: Session,
+    reg: Register,
+    kind: str,
+    record_id: uuid.UUID | None,
+    header: rd.DocumentHeader,
+    *,
+    month: tuple[int, int] | None = None,
+) -> tuple[rd.Snapshot, uuid.UUID | None]:
     """The snapshot of ``kind`` for one record, and the person it is about."""
     if kind == "visit-act":
         v = _get(s, HouseholdVisit, record_id)
         home = s.get(Household, v.household_id)
         head = s.get(Person, home.head_person_id) if home and home.head_person_id else None
-        met = s.exec(select(Person).join(VisitPerson, VisitPerson.person_id == Person.id)
-                     .where(VisitPerson.visit_id == v.id, VisitPerson.deleted == False)
-                     .order_by(Person.surname)).all()
-        snap = rd.VisitAct(header=header, visited_at=v.visited_at,
-                           household_address=_address(home) if home else "",
-                           household_head=_name(head) if head else "",
-                           purpose=v.purpose, direction=v.direction,
-                           persons_met=tuple(_person(p) for p in met),
-                           accompanied_by=tuple(rd.Person(full_name=n.strip()) for n in
-                                                v.other_visitors.split(",") if n.strip()),
-                           findings=v.findings, measures=v.measures,
-                           next_visit_due=v.next_visit_due)
+        met = s.exec(
+            select(Person)
+            .join(VisitPerson, VisitPerson.person_id == Person.id)
+            .where(VisitPerson.visit_id == v.id, VisitPerson.deleted == False)
+            .order_by(Person.surname)
+        ).all()
+        snap = rd.VisitAct(
+            header=header,
+            visited_at=v.visited_at,
+            household_address=_address(home) if home else "",
+            household_head=_name(head) if head else "",
+            purpose=v.purpose,
+            direction=v.direction,
+            persons_met=tuple(_person(p) for p in met),
+            accompanied_by=tuple(
+                rd.Person(full_name=n.strip()) for n in v.other_visitors.split(",") if n.strip()
+            ),
+            findings=v.findings,
+            measures=v.measures,
+            next_visit_due=v.next_visit_due,
+        )
         return snap, (met[0].id if len(met) == 1 else None)
     if kind in ("talk-record", "warning"):
         m = _get(s, PreventiveMeasure, record_id)
         if m.kind != MEASURE_KIND[kind]:
-            raise WrongRecordKindError(id=str(record_id), kind=kind,
-                                       expected=MEASURE_KIND[kind])
+            raise WrongRecordKindError(id=str(record_id), kind=kind, expected=MEASURE_KIND[kind])
         p = _get(s, Person, m.person_id)
         entry = s.get(RegisterEntry, m.entry_id) if m.entry_id else None
         if kind == "talk-record":
-            snap = rd.TalkRecord(header=header, person=_person(p), held_at=_held_at(m),
-                                 place=m.place, reason=m.subject, direction=m.direction,
-                                 register_category=entry.category if entry else "",
-                                 topics=m.content)
+            snap = rd.TalkRecord(
+                header=header,
+                person=_person(p),
+                held_at=_held_at(m),
+                place=m.place,
+                reason=m.subject,
+                direction=m.direction,
+                register_category=entry.category if entry else "",
+                topics=m.content,
+            )
         else:
-            snap = rd.OfficialWarning(header=header, person=_person(p), grounds=m.subject,
-                                      legal_basis=m.legal_basis, requirements=m.content,
-                                      direction=m.direction)
+            snap = rd.OfficialWarning(
+                header=header,
+                person=_person(p),
+                grounds=m.subject,
+                legal_basis=m.legal_basis,
+                requirements=m.content,
+                direction=m.direction,
+            )
         return snap, p.id
     if kind == "protection-order":
         o = _get(s, ProtectionOrder, record_id)
         protected = _get(s, Person, o.protected_person_id)
         respondent = _get(s, Person, o.respondent_person_id)
         dispute = s.get(FamilyDispute, o.dispute_id) if o.dispute_id else None
-        exts = s.exec(select(OrderExtension).where(OrderExtension.order_id == o.id,
-                                                   OrderExtension.deleted == False)
-                      .order_by(OrderExtension.on)).all()
+        exts = s.exec(
+            select(OrderExtension)
+            .where(OrderExtension.order_id == o.id, OrderExtension.deleted == False)
+            .order_by(OrderExtension.on)
+        ).all()
         snap = rd.ProtectionOrder(
-            header=header, protected=_person(protected), respondent=_person(respondent),
-            nature=dispute.nature if dispute else "violence", grounds=o.grounds,
-            valid_from=o.start_date, valid_until=o.end_date,
+            header=header,
+            protected=_person(protected),
+            respondent=_person(respondent),
+            nature=dispute.nature if dispute else "violence",
+            grounds=o.grounds,
+            valid_from=o.start_date,
+            valid_until=o.end_date,
             prohibitions=tuple(c for c in o.prohibitions.split(",") if c),
             duties=_lines(o.duties),
-            extensions=tuple(rd.OrderExtension(extended_on=e.on, valid_until=e.new_end_date,
-                                               reason=e.reason) for e in exts))
+            extensions=tuple(
+                rd.OrderExtension(extended_on=e.on, valid_until=e.new_end_date, reason=e.reason)
+                for e in exts
+            ),
+        )
         return snap, protected.id
     if kind == "offence-protocol":
         c = _get(s, OffenceCase, record_id)
         offender = _get(s, Person, c.offender_id)
-        parts = s.exec(select(OffenceParticipant).where(
-            OffenceParticipant.case_id == c.id, OffenceParticipant.deleted == False)
-            .order_by(OffenceParticipant.created_at)).all()
+        parts = s.exec(
+            select(OffenceParticipant)
+            .where(OffenceParticipant.case_id == c.id, OffenceParticipant.deleted == False)
+            .order_by(OffenceParticipant.created_at)
+        ).all()
 
         def who(role: str) -> tuple[rd.Person, ...]:
-            return tuple(rd.Person(full_name=x.full_name, address=x.address)
-                         for x in parts if x.role == role)
+            return tuple(
+                rd.Person(full_name=x.full_name, address=x.address) for x in parts if x.role == role
+            )
 
-        official = rd.Official(full_name=c.official_name or header.official.full_name,
-                               position=c.official_position or header.official.position)
-        header = rd.DocumentHeader(number=header.number, issued_on=header.issued_on,
-                                   place=c.drawn_up_place or header.place,
-                                   stronghold=header.stronghold, official=official,
-                                   corrects=header.corrects)
+        official = rd.Official(
+            full_name=c.official_name or header.official.full_name,
+            position=c.official_position or header.official.position,
+        )
+        header = rd.DocumentHeader(
+            number=header.number,
+            issued_on=header.issued_on,
+            place=c.drawn_up_place or header.place,
+            stronghold=header.stronghold,
+            official=official,
+            corrects=header.corrects,
+        )
         snap = rd.OffenceProtocol(
-            header=header, drawn_up_at=c.drawn_up_at, offender=_person(offender),
-            offence_at=c.offence_at, offence_place=c.offence_place, substance=c.substance,
-            article=c.article, witnesses=who("witness"), victims=who("victim"),
-            offender_explanation=c.explanation, other_facts=c.other_facts, damage=c.damage,
-            offender_refused_to_sign=c.refused_to_sign)
+            header=header,
+            drawn_up_at=c.drawn_up_at,
+            offender=_person(offender),
+            offence_at=c.offence_at,
+            offence_place=c.offence_place,
+            substance=c.substance,
+            article=c.article,
+            witnesses=who("witness"),
+            victims=who("victim"),
+            offender_explanation=c.explanation,
+            other_facts=c.other_facts,
+            damage=c.damage,
+            offender_refused_to_sign=c.refused_to_sign,
+        )
         return snap, offender.id
     if kind == "supervision-card":
         p = _get(s, Person, record_id)
-        entries = s.exec(select(RegisterEntry).where(RegisterEntry.person_id == p.id,
-                                                     RegisterEntry.deleted == False)
-                         .order_by(RegisterEntry.start_date)).all()
+        entries = s.exec(
+            select(RegisterEntry)
+            .where(RegisterEntry.person_id == p.id, RegisterEntry.deleted == False)
+            .order_by(RegisterEntry.start_date)
+        ).all()
         staff = {u.id: u.full_name for u in s.exec(select(StaffUser)).all()}
-        outcome = {v.check_in_id: v.outcome for v in s.exec(select(Violation).where(
-            Violation.person_id == p.id, Violation.deleted == False)).all()}
-        checks = s.exec(select(CheckIn).where(CheckIn.person_id == p.id,
-                                              CheckIn.deleted == False)
-                        .order_by(CheckIn.at)).all()
+        outcome = {
+            v.check_in_id: v.outcome
+            for v in s.exec(
+                select(Violation).where(Violation.person_id == p.id, Violation.deleted == False)
+            ).all()
+        }
+        checks = s.exec(
+            select(CheckIn)
+            .where(CheckIn.person_id == p.id, CheckIn.deleted == False)
+            .order_by(CheckIn.at)
+        ).all()
         snap = rd.SupervisionCard(
-            header=header, person=_person(p),
-            registers=tuple(rd.RegisterEntry(
-                category=e.category, start=e.start_date, end=e.end_date,
-                basis_body=e.basis_body, basis_number=e.basis_number,
-                basis_date=e.basis_date, article=e.basis_article,
-                conditions=_lines(e.conditions),
-                checkins_per_month=max(1, round(30 / max(e.checkin_every_days, 1))),
-                inspector=staff.get(e.responsible_id, ""), risk_level=e.risk_level,
-                status=e.status, removed_on=e.removal_date,
-                removal_reason=e.removal_reason) for e in entries),
-            checkins=tuple(rd.CheckIn(at=c.at, kind=c.kind, result=c.result, notes=c.notes,
-                                      measure=outcome.get(c.id, "")) for c in checks))
+            header=header,
+            person=_person(p),
+            registers=tuple(
+                rd.RegisterEntry(
+                    category=e.category,
+                    start=e.start_date,
+                    end=e.end_date,
+                    basis_body=e.basis_body,
+                    basis_number=e.basis_number,
+                    basis_date=e.basis_date,
+                    article=e.basis_article,
+                    conditions=_lines(e.conditions),
+                    checkins_per_month=max(1, round(30 / max(e.checkin_every_days, 1))),
+                    inspector=staff.get(e.responsible_id, ""),
+                    risk_level=e.risk_level,
+                    status=e.status,
+                    removed_on=e.removal_date,
+                    removal_reason=e.removal_reason,
+                )
+                for e in entries
+            ),
+            checkins=tuple(
+                rd.CheckIn(
+                    at=c.at,
+                    kind=c.kind,
+                    result=c.result,
+                    notes=c.notes,
+                    measure=outcome.get(c.id, ""),
+                )
+                for c in checks
+            ),
+        )
         return snap, p.id
     if kind == "monthly-report":
         assert month is not None
@@ -283,19 +386,28 @@ def build_snapshot(s: Session, reg: Register, kind: str, record_id: uuid.UUID | 
             names = {p.id: _name(p) for p in s.exec(select(Person).where(Person.id.in_(ids)))}
         natures = sorted(set(f.disputes_opened) | set(f.disputes_resolved))
         snap = rd.MonthlyReport(
-            header=header, year=month[0], month=month[1],
+            header=header,
+            year=month[0],
+            month=month[1],
             per_direction=tuple(rd.CountRow(k, n) for k, n in sorted(f.per_direction.items())),
             per_register=tuple(rd.CountRow(k, n) for k, n in sorted(f.per_register.items())),
             measures=tuple(rd.CountRow(k, n) for k, n in sorted(f.measures.items())),
-            visits_made=f.visits_made, visits_due=f.visits_due,
-            visits_overdue=f.visits_overdue, households_total=f.households_total,
+            visits_made=f.visits_made,
+            visits_due=f.visits_due,
+            visits_overdue=f.visits_overdue,
+            households_total=f.households_total,
             households_covered=f.households_covered,
-            disputes=tuple(rd.DisputeRow(n, f.disputes_opened.get(n, 0),
-                                         f.disputes_resolved.get(n, 0)) for n in natures),
-            orders_issued=f.orders_issued, orders_extended=f.orders_extended,
-            contributions=tuple(rd.Contribution(full_name=names.get(pid) or org, kind=kind_,
-                                                proposal=proposed)
-                                for pid, org, kind_, proposed in f.contributions))
+            disputes=tuple(
+                rd.DisputeRow(n, f.disputes_opened.get(n, 0), f.disputes_resolved.get(n, 0))
+                for n in natures
+            ),
+            orders_issued=f.orders_issued,
+            orders_extended=f.orders_extended,
+            contributions=tuple(
+                rd.Contribution(full_name=names.get(pid) or org, kind=kind_, proposal=proposed)
+                for pid, org, kind_, proposed in f.contributions
+            ),
+        )
         return snap, None
     raise reports.UnknownKindError(kind=kind, kinds=", ".join(reports.KINDS))
 
@@ -346,8 +458,15 @@ def _parse_id(record_id: uuid.UUID | str) -> uuid.UUID:
         raise NotFoundError(id=str(record_id)) from None
 
 
-def issue(reg: Register, kind: str, record_id: uuid.UUID | str | None, lang: str, *,
-          month: tuple[int, int] | None = None, corrects: uuid.UUID | None = None) -> Printed:
+def issue(
+    reg: Register,
+    kind: str,
+    record_id: uuid.UUID | str | None,
+    lang: str,
+    *,
+    month: tuple[int, int] | None = None,
+    corrects: uuid.UUID | None = None,
+) -> Printed:
     """Issue a new document: number it, store its snapshot, render it."""
     if kind not in reports.KINDS:
         raise reports.UnknownKindError(kind=kind, kinds=", ".join(reports.KINDS))
@@ -365,11 +484,20 @@ def issue(reg: Register, kind: str, record_id: uuid.UUID | str | None, lang: str
         snap, person_id = build_snapshot(s, reg, kind, rid, header, month=month)
         pdf = reports.render(kind, snap, lang)
         text = canonical_json(snap)
-        doc = IssuedDocument(kind=kind, record_id=rid, person_id=person_id, year=year, seq=seq,
-                             number=number, lang=lang, issued_at=utcnow(),
-                             issued_by_id=reg.user.id, snapshot=text,
-                             sha256=hashlib.sha256(text.encode("utf-8")).hexdigest(),
-                             corrects_id=corrected.id if corrected else None)
+        doc = IssuedDocument(
+            kind=kind,
+            record_id=rid,
+            person_id=person_id,
+            year=year,
+            seq=seq,
+            number=number,
+            lang=lang,
+            issued_at=utcnow(),
+            issued_by_id=reg.user.id,
+            snapshot=text,
+            sha256=hashlib.sha256(text.encode("utf-8")).hexdigest(),
+            corrects_id=corrected.id if corrected else None,
+        )
         uow.add(doc, person_id=person_id)
         uow.audit("print", "issued_document", doc.id, person_id, kind=kind)
         log.info("issued %s %s", kind, number)
@@ -389,10 +517,16 @@ def reprint(reg: Register, document_id: uuid.UUID | str) -> Printed:
 
 def latest_issued(reg: Register, kind: str, record_id: uuid.UUID, lang: str):
     with reg.reading() as s:
-        doc = s.exec(select(IssuedDocument).where(
-            IssuedDocument.kind == kind, IssuedDocument.record_id == record_id,
-            IssuedDocument.lang == lang, IssuedDocument.deleted == False)
-            .order_by(IssuedDocument.issued_at.desc())).first()
+        doc = s.exec(
+            select(IssuedDocument)
+            .where(
+                IssuedDocument.kind == kind,
+                IssuedDocument.record_id == record_id,
+                IssuedDocument.lang == lang,
+                IssuedDocument.deleted == False,
+            )
+            .order_by(IssuedDocument.issued_at.desc())
+        ).first()
         return to_record(doc) if doc else None
 
 

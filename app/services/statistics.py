@@ -84,71 +84,125 @@ def _ordered(counter: Counter, codes: list[str]) -> Counts:
 
 
 def _group(s: Session, column, *conds) -> Counter:
-    return Counter({k: n for k, n in s.exec(select(column, func.count()).where(*conds)
-                                             .group_by(column)).all()})
+    return Counter(
+        {k: n for k, n in s.exec(select(column, func.count()).where(*conds).group_by(column)).all()}
+    )
 
 
 def month_stats(reg: Register, year: int, month: int) -> MonthStats:
     require_permission(reg, "read")
     first, last, start, end = month_bounds(year, month)
     with reg.reading() as s:
-        in_month = [HouseholdVisit.deleted == False, HouseholdVisit.visited_at >= start,
-                    HouseholdVisit.visited_at < end]
+        in_month = [
+            HouseholdVisit.deleted == False,
+            HouseholdVisit.visited_at >= start,
+            HouseholdVisit.visited_at < end,
+        ]
         visits = _group(s, HouseholdVisit.direction, *in_month)
         directions = Counter(visits)
-        directions += _group(s, PreventiveMeasure.direction, PreventiveMeasure.deleted == False,
-                             PreventiveMeasure.on >= first, PreventiveMeasure.on <= last)
-        directions += _group(s, OffenceCase.direction, OffenceCase.deleted == False,
-                             OffenceCase.drawn_up_at >= start, OffenceCase.drawn_up_at < end)
-        reported = [FamilyDispute.deleted == False, FamilyDispute.reported_at >= start,
-                    FamilyDispute.reported_at < end]
+        directions += _group(
+            s,
+            PreventiveMeasure.direction,
+            PreventiveMeasure.deleted == False,
+            PreventiveMeasure.on >= first,
+            PreventiveMeasure.on <= last,
+        )
+        directions += _group(
+            s,
+            OffenceCase.direction,
+            OffenceCase.deleted == False,
+            OffenceCase.drawn_up_at >= start,
+            OffenceCase.drawn_up_at < end,
+        )
+        reported = [
+            FamilyDispute.deleted == False,
+            FamilyDispute.reported_at >= start,
+            FamilyDispute.reported_at < end,
+        ]
         opened = _group(s, FamilyDispute.nature, *reported)
         if opened:
             directions["family"] += sum(opened.values())
-        resolved = _group(s, FamilyDispute.nature, FamilyDispute.deleted == False,
-                          FamilyDispute.status.in_(monthly.RESOLVED),
-                          FamilyDispute.closed_on >= first, FamilyDispute.closed_on <= last)
+        resolved = _group(
+            s,
+            FamilyDispute.nature,
+            FamilyDispute.deleted == False,
+            FamilyDispute.status.in_(monthly.RESOLVED),
+            FamilyDispute.closed_on >= first,
+            FamilyDispute.closed_on <= last,
+        )
         by_status = _group(s, FamilyDispute.status, *reported)
         per_register = _group(
-            s, RegisterEntry.category, RegisterEntry.deleted == False,
+            s,
+            RegisterEntry.category,
+            RegisterEntry.deleted == False,
             RegisterEntry.start_date <= last,
-            (RegisterEntry.end_date == None) | (RegisterEntry.end_date >= first),  # noqa: E711
-            (RegisterEntry.removal_date == None) | (RegisterEntry.removal_date >= first))  # noqa: E711
-        measures = _group(s, PreventiveMeasure.kind, PreventiveMeasure.deleted == False,
-                          PreventiveMeasure.on >= first, PreventiveMeasure.on <= last)
-        check_ins = s.exec(select(func.count()).select_from(CheckIn).where(
-            CheckIn.deleted == False, CheckIn.at >= start, CheckIn.at < end)).one()
-        households_total = s.exec(select(func.count()).select_from(Household)
-                                  .where(Household.deleted == False)).one()
+            RegisterEntry.end_date.is_(None) | (RegisterEntry.end_date >= first),
+            RegisterEntry.removal_date.is_(None) | (RegisterEntry.removal_date >= first),
+        )
+        measures = _group(
+            s,
+            PreventiveMeasure.kind,
+            PreventiveMeasure.deleted == False,
+            PreventiveMeasure.on >= first,
+            PreventiveMeasure.on <= last,
+        )
+        check_ins = s.exec(
+            select(func.count())
+            .select_from(CheckIn)
+            .where(CheckIn.deleted == False, CheckIn.at >= start, CheckIn.at < end)
+        ).one()
+        households_total = s.exec(
+            select(func.count()).select_from(Household).where(Household.deleted == False)
+        ).one()
         # Distinct households over the month's visits (the visited_at index), never by
         # walking every household's visits.
         month_homes = select(HouseholdVisit.household_id).where(*in_month).distinct().subquery()
         covered = s.exec(select(func.count()).select_from(month_homes)).one()
-        orders_issued = s.exec(select(func.count()).select_from(ProtectionOrder).where(
-            ProtectionOrder.deleted == False, ProtectionOrder.issued_on >= first,
-            ProtectionOrder.issued_on <= last)).one()
-        orders_extended = s.exec(select(func.count()).select_from(OrderExtension).where(
-            OrderExtension.deleted == False, OrderExtension.on >= first,
-            OrderExtension.on <= last)).one()
-    natures = DisputeNature.codes() + sorted((set(opened) | set(resolved))
-                                             - set(DisputeNature.codes()))
+        orders_issued = s.exec(
+            select(func.count())
+            .select_from(ProtectionOrder)
+            .where(
+                ProtectionOrder.deleted == False,
+                ProtectionOrder.issued_on >= first,
+                ProtectionOrder.issued_on <= last,
+            )
+        ).one()
+        orders_extended = s.exec(
+            select(func.count())
+            .select_from(OrderExtension)
+            .where(
+                OrderExtension.deleted == False,
+                OrderExtension.on >= first,
+                OrderExtension.on <= last,
+            )
+        ).one()
+    natures = DisputeNature.codes() + sorted(
+        (set(opened) | set(resolved)) - set(DisputeNature.codes())
+    )
     return MonthStats(
-        year, month,
-        per_direction=_ordered(Counter({k: n for k, n in directions.items() if k}),
-                               Direction.codes()),
+        year,
+        month,
+        per_direction=_ordered(
+            Counter({k: n for k, n in directions.items() if k}), Direction.codes()
+        ),
         per_register=_ordered(Counter(per_register), RegisterCategory.codes()),
         measures=tuple(sorted((k, n) for k, n in measures.items() if k)),
-        visits_made=sum(visits.values()), check_ins=check_ins,
-        households_total=households_total, households_covered=covered,
-        disputes_by_nature=tuple(DisputeCount(n, opened.get(n, 0), resolved.get(n, 0))
-                                 for n in natures),
+        visits_made=sum(visits.values()),
+        check_ins=check_ins,
+        households_total=households_total,
+        households_covered=covered,
+        disputes_by_nature=tuple(
+            DisputeCount(n, opened.get(n, 0), resolved.get(n, 0)) for n in natures
+        ),
         disputes_by_status=_ordered(by_status, DisputeStatus.codes()),
-        orders_issued=orders_issued, orders_extended=orders_extended,
+        orders_issued=orders_issued,
+        orders_extended=orders_extended,
     )
 
 
-def weekly_visits(reg: Register, *, weeks: int = 12, until: date | None = None
-                  ) -> tuple[tuple[date, int], ...]:
+def weekly_visits(
+    reg: Register, *, weeks: int = 12, until: date | None = None
+) -> tuple[tuple[date, int], ...]:
     """Visits per week (Monday to Sunday, Tashkent), the last ``weeks`` weeks up to ``until``.
 
     One indexed count per week keeps this fast on a million visits and portable to HQ's
@@ -161,9 +215,14 @@ def weekly_visits(reg: Register, *, weeks: int = 12, until: date | None = None
     out = []
     with reg.reading() as s:
         for week in starts:
-            n = s.exec(select(func.count()).select_from(HouseholdVisit).where(
-                HouseholdVisit.deleted == False,
-                HouseholdVisit.visited_at >= local_day_start(week),
-                HouseholdVisit.visited_at < local_day_start(week + timedelta(days=7)))).one()
+            n = s.exec(
+                select(func.count())
+                .select_from(HouseholdVisit)
+                .where(
+                    HouseholdVisit.deleted == False,
+                    HouseholdVisit.visited_at >= local_day_start(week),
+                    HouseholdVisit.visited_at < local_day_start(week + timedelta(days=7)),
+                )
+            ).one()
             out.append((week, n))
     return tuple(out)

@@ -26,16 +26,26 @@ STRONGHOLD_FIELDS = ("name", "office", "region", "district", "makhalla", "addres
 DURATION_KINDS = ("initial", "extension", "child", "court")
 
 
-def record_check_in(reg: Register, *, violation: dict[str, Any] | None = None,
-                    **values: Any) -> Any:
+def record_check_in(
+    reg: Register, *, violation: dict[str, Any] | None = None, **values: Any
+) -> Any:
     """A check-in and, when its result is a violation, the violation, in one transaction."""
     with unit_of_work(reg) as uow:
         clean = check_ins._prepare(uow, values, None)
         c = CheckIn(**clean)
         uow.add(c, person_id=c.person_id)
         if violation is not None:
-            v = violations._prepare(uow, {"entry_id": c.entry_id, "person_id": c.person_id,
-                                          "check_in_id": c.id, "at": c.at, **violation}, None)
+            v = violations._prepare(
+                uow,
+                {
+                    "entry_id": c.entry_id,
+                    "person_id": c.person_id,
+                    "check_in_id": c.id,
+                    "at": c.at,
+                    **violation,
+                },
+                None,
+            )
             uow.add(Violation(**v), person_id=c.person_id)
         return to_record(c)
 
@@ -54,8 +64,9 @@ def set_settings(reg: Register, values: dict[str, str]) -> dict[str, str]:
     with unit_of_work(reg) as uow:
         s = uow.session
         for key, value in values.items():
-            row = s.exec(select(Setting).where(Setting.key == key, Setting.deleted == False)
-                         ).first()
+            row = s.exec(
+                select(Setting).where(Setting.key == key, Setting.deleted == False)
+            ).first()
             if row is None:
                 uow.add(Setting(key=key, value=str(value)))
             else:
@@ -71,8 +82,9 @@ def update_stronghold(reg: Register, **values: Any) -> Any:
         problem = N_("This field is required.")
         raise ValidationError(problem, fields={"name": problem})
     with unit_of_work(reg) as uow:
-        row = uow.session.exec(select(Stronghold).where(
-            Stronghold.code == reg.stronghold_code)).first()
+        row = uow.session.exec(
+            select(Stronghold).where(Stronghold.code == reg.stronghold_code)
+        ).first()
         if row is None:
             row = uow.session.exec(select(Stronghold)).first()
         uow.change(row, {k: str(v).strip() for k, v in values.items()})
@@ -86,9 +98,13 @@ def add_duration(reg: Register, kind: str, days: int, label: str = "") -> Any:
         problem = N_("A duration is 1 to 3650 days.")
         raise ValidationError(problem, fields={"days": problem})
     with unit_of_work(reg) as uow:
-        existing = uow.session.exec(select(OrderDuration).where(
-            OrderDuration.kind == kind, OrderDuration.days == int(days),
-            OrderDuration.deleted == False)).first()
+        existing = uow.session.exec(
+            select(OrderDuration).where(
+                OrderDuration.kind == kind,
+                OrderDuration.days == int(days),
+                OrderDuration.deleted == False,
+            )
+        ).first()
         if existing is not None:
             uow.change(existing, {"active": True})
             return to_record(existing)

@@ -65,8 +65,11 @@ def quarter_start(day: date) -> date:
 def person_names(session: Session, ids: set[uuid.UUID]) -> dict[uuid.UUID, str]:
     if not ids:
         return {}
-    rows = session.exec(select(Person.id, Person.surname, Person.given_name, Person.patronymic)
-                        .where(Person.id.in_(list(ids)))).all()
+    rows = session.exec(
+        select(Person.id, Person.surname, Person.given_name, Person.patronymic).where(
+            Person.id.in_(list(ids))
+        )
+    ).all()
     return {r[0]: _name(r[1], r[2], r[3]) for r in rows}
 
 
@@ -85,8 +88,12 @@ def stronghold(reg: Register) -> Any:
 def staff(reg: Register) -> list[Any]:
     require_permission(reg, "read")
     with reg.reading() as s:
-        return [to_record(u) for u in s.exec(select(StaffUser).where(StaffUser.deleted == False)
-                                             .order_by(StaffUser.full_name)).all()]
+        return [
+            to_record(u)
+            for u in s.exec(
+                select(StaffUser).where(StaffUser.deleted == False).order_by(StaffUser.full_name)
+            ).all()
+        ]
 
 
 def settings(reg: Register) -> dict[str, str]:
@@ -94,8 +101,9 @@ def settings(reg: Register) -> dict[str, str]:
     require_permission(reg, "read")
     out = dict(reference.DEFAULT_SETTINGS)
     with reg.reading() as s:
-        for row in s.exec(select(Setting).where(Setting.deleted == False)
-                          .order_by(Setting.updated_at)).all():
+        for row in s.exec(
+            select(Setting).where(Setting.deleted == False).order_by(Setting.updated_at)
+        ).all():
             out[row.key] = row.value
     return out
 
@@ -111,9 +119,14 @@ def int_setting(reg: Register, key: str) -> int:
 def durations(reg: Register) -> list[Any]:
     require_permission(reg, "read")
     with reg.reading() as s:
-        return [to_record(d) for d in s.exec(
-            select(OrderDuration).where(OrderDuration.deleted == False)
-            .order_by(OrderDuration.kind, OrderDuration.days)).all()]
+        return [
+            to_record(d)
+            for d in s.exec(
+                select(OrderDuration)
+                .where(OrderDuration.deleted == False)
+                .order_by(OrderDuration.kind, OrderDuration.days)
+            ).all()
+        ]
 
 
 def allowed_days(reg: Register, kind: str) -> list[int]:
@@ -157,8 +170,9 @@ def visited_since(since: datetime):
     visited_at index once; a correlated EXISTS per household (or a DISTINCT over the join)
     makes it scan every visit of every household, which on a million visits takes seconds.
     """
-    return (select(HouseholdVisit.household_id)
-            .where(HouseholdVisit.deleted == False, HouseholdVisit.visited_at >= since))
+    return select(HouseholdVisit.household_id).where(
+        HouseholdVisit.deleted == False, HouseholdVisit.visited_at >= since
+    )
 
 
 def unvisited_households(s: Session, since: datetime) -> list[Any]:
@@ -169,10 +183,17 @@ def unvisited_households(s: Session, since: datetime) -> list[Any]:
     object per visit (about a second on a million visits); SQLite compares the stored
     ids and only the households not visited come back.
     """
-    rows = list(s.exec(select(Household.id, Household.street, Household.house, Household.flat,
-                              Household.head_person_id)
-                       .where(Household.deleted == False,
-                              Household.id.not_in(visited_since(since)))).all())
+    rows = list(
+        s.exec(
+            select(
+                Household.id,
+                Household.street,
+                Household.house,
+                Household.flat,
+                Household.head_person_id,
+            ).where(Household.deleted == False, Household.id.not_in(visited_since(since)))
+        ).all()
+    )
     rows.sort(key=lambda r: (r[1], house_number(r[2]), r[2], r[0]))
     return rows
 
@@ -197,13 +218,23 @@ def _household_where(f: HouseholdFilter):
         conds.append(Household.id.not_in(visited_since(local_day_start(f.not_visited_since))))
     if f.text and f.text.strip():
         t = f.text.strip()
-        head = select(Person.id).where(Person.id == Household.head_person_id,
-                                       Person.surname.startswith(t)).exists()
+        head = (
+            select(Person.id)
+            .where(Person.id == Household.head_person_id, Person.surname.startswith(t))
+            .exists()
+        )
         words = t.split()
         if len(words) >= 2 and words[-1][:1].isdigit():  # "Navoiy 12"
             street_part = " ".join(words[:-1])
-            conds.append(or_(and_(Household.street.startswith(street_part),
-                                  Household.house.startswith(words[-1])), head))
+            conds.append(
+                or_(
+                    and_(
+                        Household.street.startswith(street_part),
+                        Household.house.startswith(words[-1]),
+                    ),
+                    head,
+                )
+            )
         else:
             conds.append(or_(Household.street.startswith(t), Household.house == t, head))
     return and_(*conds)
@@ -212,16 +243,17 @@ def _household_where(f: HouseholdFilter):
 # House numbers sort as numbers ("2" before "10", "100/48" after "99"); this module only
 # runs on the client's SQLite, whose CAST reads the leading digits.
 _HOUSE_NO = cast(Household.house, Integer)
-HOUSEHOLD_SORT = {"street": (Household.street, _HOUSE_NO, Household.house),
-                  "house": (_HOUSE_NO, Household.house)}
+HOUSEHOLD_SORT = {
+    "street": (Household.street, _HOUSE_NO, Household.house),
+    "house": (_HOUSE_NO, Household.house),
+}
 
 
 def count_households(reg: Register, f: HouseholdFilter | None = None) -> int:
     require_permission(reg, "read")
     f = f or HouseholdFilter()
     with reg.reading() as s:
-        return s.exec(select(func.count()).select_from(Household)
-                      .where(_household_where(f))).one()
+        return s.exec(select(func.count()).select_from(Household).where(_household_where(f))).one()
 
 
 def _house_number(house: str) -> int:
@@ -238,23 +270,39 @@ def _household_rows(s: Session, ids: list[uuid.UUID]) -> list[HouseholdRow]:
     if not ids:
         return []
     homes = {h.id: h for h in s.exec(select(Household).where(Household.id.in_(ids))).all()}
-    sizes = dict(s.exec(select(HouseholdMember.household_id, func.count())
-                        .where(HouseholdMember.household_id.in_(ids),
-                               HouseholdMember.deleted == False)
-                        .group_by(HouseholdMember.household_id)).all())
-    last = dict(s.exec(select(HouseholdVisit.household_id, func.max(HouseholdVisit.visited_at))
-                       .where(HouseholdVisit.household_id.in_(ids),
-                              HouseholdVisit.deleted == False)
-                       .group_by(HouseholdVisit.household_id)).all())
+    sizes = dict(
+        s.exec(
+            select(HouseholdMember.household_id, func.count())
+            .where(HouseholdMember.household_id.in_(ids), HouseholdMember.deleted == False)
+            .group_by(HouseholdMember.household_id)
+        ).all()
+    )
+    last = dict(
+        s.exec(
+            select(HouseholdVisit.household_id, func.max(HouseholdVisit.visited_at))
+            .where(HouseholdVisit.household_id.in_(ids), HouseholdVisit.deleted == False)
+            .group_by(HouseholdVisit.household_id)
+        ).all()
+    )
     names = person_names(s, {h.head_person_id for h in homes.values() if h.head_person_id})
     out = []
     for hid in ids:
         h = homes.get(hid)
         if h is None:
             continue
-        out.append(HouseholdRow(h.id, h.makhalla, h.street, h.house, h.flat,
-                                names.get(h.head_person_id, ""), sizes.get(h.id, 0),
-                                _as_utc(last.get(h.id)), bool(h.conflict_family)))
+        out.append(
+            HouseholdRow(
+                h.id,
+                h.makhalla,
+                h.street,
+                h.house,
+                h.flat,
+                names.get(h.head_person_id, ""),
+                sizes.get(h.id, 0),
+                _as_utc(last.get(h.id)),
+                bool(h.conflict_family),
+            )
+        )
     return out
 
 
@@ -266,16 +314,23 @@ def _as_utc(value: Any) -> datetime | None:
     return value
 
 
-def household_rows(reg: Register, f: HouseholdFilter | None = None, *, offset: int = 0,
-                   limit: int = 200, sort: str = "street", descending: bool = False
-                   ) -> list[HouseholdRow]:
+def household_rows(
+    reg: Register,
+    f: HouseholdFilter | None = None,
+    *,
+    offset: int = 0,
+    limit: int = 200,
+    sort: str = "street",
+    descending: bool = False,
+) -> list[HouseholdRow]:
     """A page of households by street, each with its head, size and last visit."""
     require_permission(reg, "read")
     f = f or HouseholdFilter()
     cols = HOUSEHOLD_SORT.get(sort, HOUSEHOLD_SORT["street"])
     order = [c.desc() if descending else c.asc() for c in cols] + [Household.id]
-    stmt = (select(Household.id).where(_household_where(f)).order_by(*order)
-            .offset(offset).limit(limit))
+    stmt = (
+        select(Household.id).where(_household_where(f)).order_by(*order).offset(offset).limit(limit)
+    )
     with reg.reading() as s:
         return _household_rows(s, list(s.exec(stmt).all()))
 
@@ -284,9 +339,15 @@ def streets(reg: Register) -> list[tuple[str, int]]:
     """Streets of the makhalla with their number of households."""
     require_permission(reg, "read")
     with reg.reading() as s:
-        return [(r[0], r[1]) for r in s.exec(
-            select(Household.street, func.count()).where(Household.deleted == False)
-            .group_by(Household.street).order_by(Household.street)).all()]
+        return [
+            (r[0], r[1])
+            for r in s.exec(
+                select(Household.street, func.count())
+                .where(Household.deleted == False)
+                .group_by(Household.street)
+                .order_by(Household.street)
+            ).all()
+        ]
 
 
 @dataclass(frozen=True)
@@ -313,62 +374,100 @@ class HouseholdDetail:
     head_name: str = ""
 
 
-def household_detail(reg: Register, household_id: uuid.UUID | str, *,
-                     visit_limit: int = 200) -> HouseholdDetail:
+def household_detail(
+    reg: Register, household_id: uuid.UUID | str, *, visit_limit: int = 200
+) -> HouseholdDetail:
     require_permission(reg, "read")
     hid = _uuid(household_id)
     with reg.reading() as s:
         h = s.get(Household, hid)
         if h is None or h.deleted:
             raise NotFoundError(id=str(household_id))
-        mrows = s.exec(select(HouseholdMember.id, Person.id, Person.surname, Person.given_name,
-                              Person.patronymic, Person.birth_date, HouseholdMember.relation)
-                       .join(Person, Person.id == HouseholdMember.person_id)
-                       .where(HouseholdMember.household_id == hid,
-                              HouseholdMember.deleted == False, Person.deleted == False)
-                       .order_by(Person.birth_date)).all()
+        mrows = s.exec(
+            select(
+                HouseholdMember.id,
+                Person.id,
+                Person.surname,
+                Person.given_name,
+                Person.patronymic,
+                Person.birth_date,
+                HouseholdMember.relation,
+            )
+            .join(Person, Person.id == HouseholdMember.person_id)
+            .where(
+                HouseholdMember.household_id == hid,
+                HouseholdMember.deleted == False,
+                Person.deleted == False,
+            )
+            .order_by(Person.birth_date)
+        ).all()
         pids = [r[1] for r in mrows]
         cats: dict[uuid.UUID, set[str]] = {}
         if pids:
-            for pid, cat in s.exec(select(RegisterEntry.person_id, RegisterEntry.category)
-                                   .where(RegisterEntry.person_id.in_(pids),
-                                          RegisterEntry.deleted == False,
-                                          RegisterEntry.status == "active")).all():
+            for pid, cat in s.exec(
+                select(RegisterEntry.person_id, RegisterEntry.category).where(
+                    RegisterEntry.person_id.in_(pids),
+                    RegisterEntry.deleted == False,
+                    RegisterEntry.status == "active",
+                )
+            ).all():
                 cats.setdefault(pid, set()).add(cat)
-        members = [MemberRow(r[0], r[1], _name(r[2], r[3], r[4]), r[5], r[6],
-                             tuple(sorted(cats.get(r[1], ())))) for r in mrows]
-        visits = s.exec(select(HouseholdVisit).where(HouseholdVisit.household_id == hid,
-                                                     HouseholdVisit.deleted == False)
-                        .order_by(HouseholdVisit.visited_at.desc()).limit(visit_limit)).all()
+        members = [
+            MemberRow(
+                r[0], r[1], _name(r[2], r[3], r[4]), r[5], r[6], tuple(sorted(cats.get(r[1], ())))
+            )
+            for r in mrows
+        ]
+        visits = s.exec(
+            select(HouseholdVisit)
+            .where(HouseholdVisit.household_id == hid, HouseholdVisit.deleted == False)
+            .order_by(HouseholdVisit.visited_at.desc())
+            .limit(visit_limit)
+        ).all()
         met: dict[uuid.UUID, list[uuid.UUID]] = {}
         vids = [v.id for v in visits]
         if vids:
-            for vid, pid in s.exec(select(VisitPerson.visit_id, VisitPerson.person_id)
-                                   .where(VisitPerson.visit_id.in_(vids),
-                                          VisitPerson.deleted == False)).all():
+            for vid, pid in s.exec(
+                select(VisitPerson.visit_id, VisitPerson.person_id).where(
+                    VisitPerson.visit_id.in_(vids), VisitPerson.deleted == False
+                )
+            ).all():
                 met.setdefault(vid, []).append(pid)
-        names = person_names(s, {p for ps in met.values() for p in ps} | (
-            {h.head_person_id} if h.head_person_id else set()))
+        names = person_names(
+            s,
+            {p for ps in met.values() for p in ps}
+            | ({h.head_person_id} if h.head_person_id else set()),
+        )
         return HouseholdDetail(
-            to_record(h), members,
-            [VisitRow(to_record(v), tuple(names.get(p, "") for p in met.get(v.id, ())))
-             for v in visits],
-            names.get(h.head_person_id, "") if h.head_person_id else "")
+            to_record(h),
+            members,
+            [
+                VisitRow(to_record(v), tuple(names.get(p, "") for p in met.get(v.id, ())))
+                for v in visits
+            ],
+            names.get(h.head_person_id, "") if h.head_person_id else "",
+        )
 
 
 def households_of_person(reg: Register, person_id: uuid.UUID | str) -> list[HouseholdRow]:
     require_permission(reg, "read")
     pid = _uuid(person_id)
     with reg.reading() as s:
-        ids = s.exec(select(HouseholdMember.household_id).where(
-            HouseholdMember.person_id == pid, HouseholdMember.deleted == False)).all()
+        ids = s.exec(
+            select(HouseholdMember.household_id).where(
+                HouseholdMember.person_id == pid, HouseholdMember.deleted == False
+            )
+        ).all()
     return _household_rows_by_id(reg, list(ids)) if ids else []
 
 
 def _household_rows_by_id(reg: Register, ids: list[uuid.UUID]) -> list[HouseholdRow]:
     with reg.reading() as s:
-        live = list(s.exec(select(Household.id).where(Household.id.in_(ids),
-                                                      Household.deleted == False)).all())
+        live = list(
+            s.exec(
+                select(Household.id).where(Household.id.in_(ids), Household.deleted == False)
+            ).all()
+        )
         return _household_rows(s, live)
 
 
@@ -395,8 +494,11 @@ def quarter_coverage(reg: Register, on: date | None = None) -> Coverage:
     live = [Household.deleted == False]
     with reg.reading() as s:
         total = s.exec(select(func.count()).select_from(Household).where(*live)).one()
-        visited = s.exec(select(func.count()).select_from(Household).where(
-            *live, Household.id.in_(visited_since(start)))).one()
+        visited = s.exec(
+            select(func.count())
+            .select_from(Household)
+            .where(*live, Household.id.in_(visited_since(start)))
+        ).one()
     return Coverage(since, visited, total)
 
 
@@ -429,13 +531,20 @@ def _parties(s: Session, dispute_ids: list[uuid.UUID]) -> dict[uuid.UUID, list[P
     out: dict[uuid.UUID, list[PartyRow]] = {}
     if not dispute_ids:
         return out
-    rows = s.exec(select(DisputeParty.id, DisputeParty.dispute_id, DisputeParty.person_id,
-                         DisputeParty.role, Person.surname, Person.given_name,
-                         Person.patronymic)
-                  .join(Person, Person.id == DisputeParty.person_id)
-                  .where(DisputeParty.dispute_id.in_(dispute_ids),
-                         DisputeParty.deleted == False)
-                  .order_by(DisputeParty.role)).all()
+    rows = s.exec(
+        select(
+            DisputeParty.id,
+            DisputeParty.dispute_id,
+            DisputeParty.person_id,
+            DisputeParty.role,
+            Person.surname,
+            Person.given_name,
+            Person.patronymic,
+        )
+        .join(Person, Person.id == DisputeParty.person_id)
+        .where(DisputeParty.dispute_id.in_(dispute_ids), DisputeParty.deleted == False)
+        .order_by(DisputeParty.role)
+    ).all()
     for r in rows:
         out.setdefault(r[1], []).append(PartyRow(r[0], r[2], _name(r[4], r[5], r[6]), r[3]))
     return out
@@ -444,13 +553,17 @@ def _parties(s: Session, dispute_ids: list[uuid.UUID]) -> dict[uuid.UUID, list[P
 def _addresses(s: Session, household_ids: set[uuid.UUID]) -> dict[uuid.UUID, str]:
     if not household_ids:
         return {}
-    rows = s.exec(select(Household.id, Household.street, Household.house, Household.flat)
-                  .where(Household.id.in_(list(household_ids)))).all()
+    rows = s.exec(
+        select(Household.id, Household.street, Household.house, Household.flat).where(
+            Household.id.in_(list(household_ids))
+        )
+    ).all()
     return {r[0]: ", ".join(p for p in (r[1], r[2], r[3]) if p) for r in rows}
 
 
-def dispute_rows(reg: Register, *, status: str | None = None, limit: int = 2000
-                 ) -> list[DisputeRow]:
+def dispute_rows(
+    reg: Register, *, status: str | None = None, limit: int = 2000
+) -> list[DisputeRow]:
     require_permission(reg, "read")
     stmt = select(FamilyDispute).where(FamilyDispute.deleted == False)
     if status:
@@ -460,9 +573,14 @@ def dispute_rows(reg: Register, *, status: str | None = None, limit: int = 2000
         disputes = s.exec(stmt).all()
         parties = _parties(s, [d.id for d in disputes])
         addresses = _addresses(s, {d.household_id for d in disputes if d.household_id})
-        return [DisputeRow(to_record(d), tuple(parties.get(d.id, ())),
-                           addresses.get(d.household_id, "") if d.household_id else "")
-                for d in disputes]
+        return [
+            DisputeRow(
+                to_record(d),
+                tuple(parties.get(d.id, ())),
+                addresses.get(d.household_id, "") if d.household_id else "",
+            )
+            for d in disputes
+        ]
 
 
 @dataclass(frozen=True)
@@ -483,19 +601,31 @@ def dispute_detail(reg: Register, dispute_id: uuid.UUID | str) -> DisputeDetail:
         if d is None or d.deleted:
             raise NotFoundError(id=str(dispute_id))
         parties = _parties(s, [did]).get(did, [])
-        address = _addresses(s, {d.household_id}).get(d.household_id, "") \
-            if d.household_id else ""
-        measures = [to_record(m) for m in s.exec(
-            select(DisputeMeasure).where(DisputeMeasure.dispute_id == did,
-                                         DisputeMeasure.deleted == False)
-            .order_by(DisputeMeasure.on.desc())).all()]
-        follow = [to_record(m) for m in s.exec(
-            select(DisputeFollowUp).where(DisputeFollowUp.dispute_id == did,
-                                          DisputeFollowUp.deleted == False)
-            .order_by(DisputeFollowUp.on.desc())).all()]
-        orders = [to_record(o) for o in s.exec(
-            select(ProtectionOrder).where(ProtectionOrder.dispute_id == did,
-                                          ProtectionOrder.deleted == False)).all()]
+        address = _addresses(s, {d.household_id}).get(d.household_id, "") if d.household_id else ""
+        measures = [
+            to_record(m)
+            for m in s.exec(
+                select(DisputeMeasure)
+                .where(DisputeMeasure.dispute_id == did, DisputeMeasure.deleted == False)
+                .order_by(DisputeMeasure.on.desc())
+            ).all()
+        ]
+        follow = [
+            to_record(m)
+            for m in s.exec(
+                select(DisputeFollowUp)
+                .where(DisputeFollowUp.dispute_id == did, DisputeFollowUp.deleted == False)
+                .order_by(DisputeFollowUp.on.desc())
+            ).all()
+        ]
+        orders = [
+            to_record(o)
+            for o in s.exec(
+                select(ProtectionOrder).where(
+                    ProtectionOrder.dispute_id == did, ProtectionOrder.deleted == False
+                )
+            ).all()
+        ]
         return DisputeDetail(to_record(d), tuple(parties), address, measures, follow, orders)
 
 
@@ -514,8 +644,7 @@ class OrderRow:
         return (self.order.end_date - today_local()).days
 
 
-def order_rows(reg: Register, *, status: str | None = None, limit: int = 2000
-               ) -> list[OrderRow]:
+def order_rows(reg: Register, *, status: str | None = None, limit: int = 2000) -> list[OrderRow]:
     require_permission(reg, "read")
     stmt = select(ProtectionOrder).where(ProtectionOrder.deleted == False)
     if status:
@@ -523,10 +652,17 @@ def order_rows(reg: Register, *, status: str | None = None, limit: int = 2000
     stmt = stmt.order_by(ProtectionOrder.end_date.desc()).limit(limit)
     with reg.reading() as s:
         orders = s.exec(stmt).all()
-        names = person_names(s, {o.protected_person_id for o in orders}
-                             | {o.respondent_person_id for o in orders})
-        return [OrderRow(to_record(o), names.get(o.protected_person_id, ""),
-                         names.get(o.respondent_person_id, "")) for o in orders]
+        names = person_names(
+            s, {o.protected_person_id for o in orders} | {o.respondent_person_id for o in orders}
+        )
+        return [
+            OrderRow(
+                to_record(o),
+                names.get(o.protected_person_id, ""),
+                names.get(o.respondent_person_id, ""),
+            )
+            for o in orders
+        ]
 
 
 @dataclass(frozen=True)
@@ -544,15 +680,31 @@ def order_detail(reg: Register, order_id: uuid.UUID | str) -> OrderDetail:
         if o is None or o.deleted:
             raise NotFoundError(id=str(order_id))
         names = person_names(s, {o.protected_person_id, o.respondent_person_id})
-        ext = [to_record(e) for e in s.exec(
-            select(OrderExtension).where(OrderExtension.order_id == oid,
-                                         OrderExtension.deleted == False)
-            .order_by(OrderExtension.on.desc())).all()]
-        br = [to_record(b) for b in s.exec(
-            select(OrderBreach).where(OrderBreach.order_id == oid, OrderBreach.deleted == False)
-            .order_by(OrderBreach.at.desc())).all()]
-        return OrderDetail(OrderRow(to_record(o), names.get(o.protected_person_id, ""),
-                                    names.get(o.respondent_person_id, "")), ext, br)
+        ext = [
+            to_record(e)
+            for e in s.exec(
+                select(OrderExtension)
+                .where(OrderExtension.order_id == oid, OrderExtension.deleted == False)
+                .order_by(OrderExtension.on.desc())
+            ).all()
+        ]
+        br = [
+            to_record(b)
+            for b in s.exec(
+                select(OrderBreach)
+                .where(OrderBreach.order_id == oid, OrderBreach.deleted == False)
+                .order_by(OrderBreach.at.desc())
+            ).all()
+        ]
+        return OrderDetail(
+            OrderRow(
+                to_record(o),
+                names.get(o.protected_person_id, ""),
+                names.get(o.respondent_person_id, ""),
+            ),
+            ext,
+            br,
+        )
 
 
 def end_of_month(day: date) -> date:
@@ -564,6 +716,12 @@ def makhallas(reg: Register) -> list[str]:
     """The makhallas persons live in, for the filter of the persons table."""
     require_permission(reg, "read")
     with reg.reading() as s:
-        return [m for m in s.exec(select(Person.makhalla).where(Person.deleted == False,
-                                                                Person.makhalla != "")
-                                  .distinct().order_by(Person.makhalla)).all()]
+        return [
+            m
+            for m in s.exec(
+                select(Person.makhalla)
+                .where(Person.deleted == False, Person.makhalla != "")
+                .distinct()
+                .order_by(Person.makhalla)
+            ).all()
+        ]

@@ -31,8 +31,9 @@ def document_problems(reg: Register) -> tuple[int, list[str]]:
         for doc in docs:
             digest = hashlib.sha256(doc.snapshot.encode("utf-8")).hexdigest()
             if digest != doc.sha256:
-                problems.append(_("Issued document {number} was altered after issue.")
-                                .format(number=doc.number))
+                problems.append(
+                    _("Issued document {number} was altered after issue.").format(number=doc.number)
+                )
     return len(docs), problems
 
 
@@ -46,7 +47,9 @@ def verify(reg: Register) -> VerifyReport:
         for p in audit.verify_chain(s):
             report.problems.append(
                 _("Audit entry {seq} of device {device}: {problem}").format(
-                    seq=p.seq, device=p.device_id[:8], problem=p.label()))
+                    seq=p.seq, device=p.device_id[:8], problem=p.label()
+                )
+            )
     n, problems = document_problems(reg)
     report.checked["documents"] = n
     report.problems += problems

@@ -57,14 +57,16 @@ class Schedule:
     timer driving the background helper), so both keep the same rules.
     """
 
-    def __init__(self, interval: float = DEFAULT_INTERVAL_S,
-                 max_backoff: float = MAX_BACKOFF_S) -> None:
+    def __init__(
+        self, interval: float = DEFAULT_INTERVAL_S, max_backoff: float = MAX_BACKOFF_S
+    ) -> None:
         self.interval = interval
         self.max_backoff = max_backoff
         self.failures = 0
 
-    def outcome(self, report: service.SyncReport | None = None,
-                error: BaseException | None = None) -> SyncEvent:
+    def outcome(
+        self, report: service.SyncReport | None = None, error: BaseException | None = None
+    ) -> SyncEvent:
         """The event for an attempt that returned ``report`` or raised ``error``.
 
         Only expected failures (a ``TayanchError``) are judged here; anything else is a

@@ -14,16 +14,23 @@ from app.db.register import db_path
 from tests.conftest import PASSWORD
 
 
-def tayanch(*args: str, password: str | None = PASSWORD, user: str | None = None,
-            stdin: str = "") -> subprocess.CompletedProcess:
+def tayanch(
+    *args: str, password: str | None = PASSWORD, user: str | None = None, stdin: str = ""
+) -> subprocess.CompletedProcess:
     env = {k: v for k, v in os.environ.items() if not k.startswith("TAYANCH_")}
     if password is not None:
         env["TAYANCH_PASSWORD"] = password
     if user is not None:
         env["TAYANCH_USER"] = user
     # English messages: the default language (uz-Latn) is translated now.
-    return subprocess.run([sys.executable, "-m", "app.cli", "--lang", "en", *args],
-                          capture_output=True, text=True, env=env, input=stdin, timeout=120)
+    return subprocess.run(
+        [sys.executable, "-m", "app.cli", "--lang", "en", *args],
+        capture_output=True,
+        text=True,
+        env=env,
+        input=stdin,
+        timeout=120,
+    )
 
 
 def one_line(err: str) -> str:
@@ -63,9 +70,25 @@ def test_no_password_and_no_terminal_says_what_to_do(demo_cli_dir):
 def test_init_into_an_existing_register_changes_nothing(demo_cli_dir):
     before = db_path(demo_cli_dir).read_bytes()
     keys_before = (demo_cli_dir / "keys.json").read_bytes()
-    out = tayanch("--data-dir", str(demo_cli_dir), "init", "--stronghold", "TP-1", "--name",
-                  "N", "--region", "R", "--district", "D", "--makhalla", "M", "--user", "u",
-                  "--full-name", "F")
+    out = tayanch(
+        "--data-dir",
+        str(demo_cli_dir),
+        "init",
+        "--stronghold",
+        "TP-1",
+        "--name",
+        "N",
+        "--region",
+        "R",
+        "--district",
+        "D",
+        "--makhalla",
+        "M",
+        "--user",
+        "u",
+        "--full-name",
+        "F",
+    )
     assert out.returncode == 1
     assert "already exists" in one_line(out.stderr)
     assert db_path(demo_cli_dir).read_bytes() == before
@@ -74,10 +97,25 @@ def test_init_into_an_existing_register_changes_nothing(demo_cli_dir):
 
 def test_init_creates_a_register_that_opens(tmp_path):
     folder = tmp_path / "new"
-    out = tayanch("--data-dir", str(folder), "init", "--stronghold", "TP-0456", "--name",
-                  "Lola MFY tayanch punkti", "--region", "Samarqand viloyati", "--district",
-                  "Urgut tumani", "--makhalla", "Lola MFY", "--user", "aziz", "--full-name",
-                  "Aziz Karimov")
+    out = tayanch(
+        "--data-dir",
+        str(folder),
+        "init",
+        "--stronghold",
+        "TP-0456",
+        "--name",
+        "Lola MFY tayanch punkti",
+        "--region",
+        "Samarqand viloyati",
+        "--district",
+        "Urgut tumani",
+        "--makhalla",
+        "Lola MFY",
+        "--user",
+        "aziz",
+        "--full-name",
+        "Aziz Karimov",
+    )
     assert out.returncode == 0, out.stderr
     out = tayanch("--data-dir", str(folder), "list", "persons", "--json")
     assert out.returncode == 0 and json.loads(out.stdout) == []
@@ -89,8 +127,7 @@ def test_wrong_usage_exits_2(demo_cli_dir):
 
 
 def test_list_and_person_show(demo_cli_dir):
-    out = tayanch("--data-dir", str(demo_cli_dir), "list", "registers", "--limit", "5",
-                  "--json")
+    out = tayanch("--data-dir", str(demo_cli_dir), "list", "registers", "--limit", "5", "--json")
     assert out.returncode == 0, out.stderr
     rows = json.loads(out.stdout)
     assert len(rows) == 5 and all("id" in r for r in rows)
@@ -101,8 +138,7 @@ def test_list_and_person_show(demo_cli_dir):
     assert card["id"] == person_id and card["registers"]
     out = tayanch("--data-dir", str(demo_cli_dir), "person", "show", person_id)
     assert card["surname"] in out.stdout
-    for what in ("persons", "visits", "disputes", "orders", "measures", "offences",
-                 "documents"):
+    for what in ("persons", "visits", "disputes", "orders", "measures", "offences", "documents"):
         out = tayanch("--data-dir", str(demo_cli_dir), "list", what, "--limit", "2", "--json")
         assert out.returncode == 0, (what, out.stderr)
 
@@ -143,20 +179,48 @@ def test_print_refusals_write_no_file(demo_cli_dir, tmp_path):
         assert out.returncode == 1, args
         one_line(out.stderr)
         assert not out_pdf.exists()
-    out = tayanch("--data-dir", str(demo_cli_dir), "report", "monthly", "--month", "2026-13",
-                  "--out", str(out_pdf))
+    out = tayanch(
+        "--data-dir",
+        str(demo_cli_dir),
+        "report",
+        "monthly",
+        "--month",
+        "2026-13",
+        "--out",
+        str(out_pdf),
+    )
     assert out.returncode == 1 and "YYYY-MM" in one_line(out.stderr)
     assert not out_pdf.exists()
 
 
 def test_print_and_monthly_report_write_pdfs(demo_cli_dir, tmp_path):
-    visit = json.loads(tayanch("--data-dir", str(demo_cli_dir), "list", "visits", "--limit",
-                               "1", "--json").stdout)[0]["id"]
-    out = tayanch("--data-dir", str(demo_cli_dir), "print", "visit-act", visit, "--out",
-                  str(tmp_path / "act.pdf"), "--lang", "uz-Cyrl")
+    visit = json.loads(
+        tayanch("--data-dir", str(demo_cli_dir), "list", "visits", "--limit", "1", "--json").stdout
+    )[0]["id"]
+    out = tayanch(
+        "--data-dir",
+        str(demo_cli_dir),
+        "print",
+        "visit-act",
+        visit,
+        "--out",
+        str(tmp_path / "act.pdf"),
+        "--lang",
+        "uz-Cyrl",
+    )
     assert out.returncode == 0, out.stderr
     assert (tmp_path / "act.pdf").read_bytes().startswith(b"%PDF")
-    out = tayanch("--data-dir", str(demo_cli_dir), "report", "monthly", "--month", "2026-11",
-                  "--out", str(tmp_path / "m.pdf"), "--lang", "ru")
+    out = tayanch(
+        "--data-dir",
+        str(demo_cli_dir),
+        "report",
+        "monthly",
+        "--month",
+        "2026-11",
+        "--out",
+        str(tmp_path / "m.pdf"),
+        "--lang",
+        "ru",
+    )
     assert out.returncode == 0, out.stderr
     assert (tmp_path / "m.pdf").stat().st_size > 1000

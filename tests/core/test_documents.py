@@ -53,11 +53,17 @@ def test_visit_act_is_numbered_and_reprints_identically(demo):
 
 
 def test_an_issued_document_does_not_change_when_the_record_does(demo):
-    p = persons.create(demo, surname="Egamberdiyev", given_name="Sardor", birth_date="01.02.1991",
-                       sex="m")
+    p = persons.create(
+        demo, surname="Egamberdiyev", given_name="Sardor", birth_date="01.02.1991", sex="m"
+    )
     h = households.create(demo, street="Lola koʻchasi", house="77")
-    v = visits.record(demo, household_id=h.id, visited_at=datetime(2026, 11, 20, 6, tzinfo=UTC),
-                      findings="Hammasi joyida", persons_met=[p.id])
+    v = visits.record(
+        demo,
+        household_id=h.id,
+        visited_at=datetime(2026, 11, 20, 6, tzinfo=UTC),
+        findings="Hammasi joyida",
+        persons_met=[p.id],
+    )
     first = documents.print_document(demo, "visit-act", v.id, "uz-Cyrl")
     assert "Egamberdiyev Sardor" in pdf_text(first.pdf)
     assert "20.11.2026" in pdf_text(first.pdf)
@@ -67,17 +73,25 @@ def test_an_issued_document_does_not_change_when_the_record_does(demo):
 
 
 def test_tampered_snapshot_fails_verify(demo):
-    m = measures.create(demo, person_id=persons.list(demo, limit=1)[0].id, kind="warning",
-                        on="25.11.2026", subject="Jamoat tartibini buzish")
+    m = measures.create(
+        demo,
+        person_id=persons.list(demo, limit=1)[0].id,
+        kind="warning",
+        on="25.11.2026",
+        subject="Jamoat tartibini buzish",
+    )
     printed = documents.print_document(demo, "warning", m.id, "ru")
     assert verify(demo).ok
     with demo.write_engine.begin() as conn:
-        row = conn.execute(text("select snapshot from issued_document where id=:i"),
-                           {"i": printed.document.id.hex}).one()
+        row = conn.execute(
+            text("select snapshot from issued_document where id=:i"), {"i": printed.document.id.hex}
+        ).one()
         snap = json.loads(row[0])
         snap["grounds"] = "Boshqa matn"
-        conn.execute(text("update issued_document set snapshot=:s where id=:i"),
-                     {"s": json.dumps(snap), "i": printed.document.id.hex})
+        conn.execute(
+            text("update issued_document set snapshot=:s where id=:i"),
+            {"s": json.dumps(snap), "i": printed.document.id.hex},
+        )
     report = verify(demo)
     assert not report.ok
     assert any(printed.document.number in p for p in report.problems)

@@ -45,15 +45,24 @@ def test_a_new_register_stores_no_english_duration_label(reg):
     with reg.reading() as s:
         rows = s.exec(select(OrderDuration)).all()
     assert sorted((d.kind, d.days) for d in rows) == [
-        ("child", 30), ("extension", 30), ("initial", 30)]
+        ("child", 30),
+        ("extension", 30),
+        ("initial", 30),
+    ]
     assert {d.label for d in rows} == {""}
 
 
 def test_import_refusal_counts_its_problems_in_the_right_form():
-    assert ImportRefused(count=1).message("en").startswith(
-        "The file was not imported: 1 problem (listed above).")
-    assert ImportRefused(count=4).message("en").startswith(
-        "The file was not imported: 4 problems (listed above).")
+    assert (
+        ImportRefused(count=1)
+        .message("en")
+        .startswith("The file was not imported: 1 problem (listed above).")
+    )
+    assert (
+        ImportRefused(count=4)
+        .message("en")
+        .startswith("The file was not imported: 4 problems (listed above).")
+    )
     assert "2 проблемы" in ImportRefused(count=2).message("ru")
     assert "7 проблем " in ImportRefused(count=7).message("ru")
     assert "1 проблема" in ImportRefused(count=1).message("ru")

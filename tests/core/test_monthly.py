@@ -9,9 +9,13 @@ from app.services.monthly import monthly_figures
 
 
 def visit(reg, home, day: date, due: date | None, direction: str = "public_order"):
-    return visits.create(reg, household_id=home.id, direction=direction,
-                         visited_at=datetime(day.year, day.month, day.day, 8, tzinfo=UTC),
-                         next_visit_due=due)
+    return visits.create(
+        reg,
+        household_id=home.id,
+        direction=direction,
+        visited_at=datetime(day.year, day.month, day.day, 8, tzinfo=UTC),
+        next_visit_due=due,
+    )
 
 
 def test_visits_due_and_overdue_follow_the_latest_visit_before_the_month(reg):

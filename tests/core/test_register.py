@@ -17,8 +17,14 @@ from tests.conftest import PASSWORD, STRONGHOLD
 
 
 def test_file_is_encrypted_and_holds_no_clear_names(reg, register_dir):
-    persons.create(reg, surname="Zulfiqorov", given_name="Baxtiyor", birth_date="02.03.1985",
-                   sex="m", pinfl="30203851234567")
+    persons.create(
+        reg,
+        surname="Zulfiqorov",
+        given_name="Baxtiyor",
+        birth_date="02.03.1985",
+        sex="m",
+        pinfl="30203851234567",
+    )
     reg.checkpoint()
     reg.close()
     raw = db_path(register_dir).read_bytes()
@@ -28,8 +34,9 @@ def test_file_is_encrypted_and_holds_no_clear_names(reg, register_dir):
     with pytest.raises(sqlite3.DatabaseError):
         sqlite3.connect(db_path(register_dir)).execute("select * from sqlite_master").fetchall()
     if shutil.which("sqlite3"):
-        out = subprocess.run(["sqlite3", str(db_path(register_dir)), ".tables"],
-                             capture_output=True, text=True)
+        out = subprocess.run(
+            ["sqlite3", str(db_path(register_dir)), ".tables"], capture_output=True, text=True
+        )
         assert out.returncode != 0 or "person" not in out.stdout
 
 
@@ -76,14 +83,24 @@ def test_migrations_run_from_an_empty_file_to_head(reg):
     assert not migrate.needs_upgrade(reg.engine)
     with reg.engine.connect() as conn:
         assert migrate.current_revision(conn) == migrate.head_revision()
-        indexes = {r[0] for r in conn.execute(text("select name from sqlite_master "
-                                                    "where type='index'"))}
+        indexes = {
+            r[0] for r in conn.execute(text("select name from sqlite_master where type='index'"))
+        }
     assert {"ix_household_visit_household_at", "ix_check_in_entry_at"} <= indexes
     with reg.engine.connect() as conn:
-        tables = {r[0] for r in conn.execute(text("select name from sqlite_master "
-                                                   "where type='table'"))}
-    for table in ("person", "register_entry", "household_visit", "protection_order",
-                  "offence_case", "issued_document", "audit_entry", "stronghold"):
+        tables = {
+            r[0] for r in conn.execute(text("select name from sqlite_master where type='table'"))
+        }
+    for table in (
+        "person",
+        "register_entry",
+        "household_visit",
+        "protection_order",
+        "offence_case",
+        "issued_document",
+        "audit_entry",
+        "stronghold",
+    ):
         assert table in tables
 
 
@@ -97,14 +114,27 @@ def test_migrations_match_the_models(reg):
         diff = compare_metadata(MigrationContext.configure(conn), SQLModel.metadata)
         # Virtual tables (the FTS5 search index) and their shadow tables are made by raw SQL
         # in their migration, not by the models.
-        virtual = [r[0] for r in conn.execute(text(
-            "select name from sqlite_master where sql like 'CREATE VIRTUAL TABLE%'"))]
+        virtual = [
+            r[0]
+            for r in conn.execute(
+                text("select name from sqlite_master where sql like 'CREATE VIRTUAL TABLE%'")
+            )
+        ]
     try:  # tables the search index makes by raw SQL beside its virtual tables
         from app.search.index import RAW_TABLES
     except ImportError:
         RAW_TABLES = ()
-    diff = [d for d in diff if not (d[0] == "remove_table" and (d[1].name in RAW_TABLES or any(
-        d[1].name == v or d[1].name.startswith(v + "_") for v in virtual)))]
+    diff = [
+        d
+        for d in diff
+        if not (
+            d[0] == "remove_table"
+            and (
+                d[1].name in RAW_TABLES
+                or any(d[1].name == v or d[1].name.startswith(v + "_") for v in virtual)
+            )
+        )
+    ]
     assert diff == []
 
 

@@ -393,8 +393,11 @@ def test_check_in_dates_and_results_stay_on_one_line(lang):
     "отсутствовал(а)", a line each: a wrapped "17.10.2026 / 14:30" is read as two values."""
     card = samples.supervision_card(checkins=6)
     pdf = reports.render("supervision-card", card, lang)
-    lines = [line for page in PdfReader(BytesIO(pdf)).pages for line in
-             (page.extract_text() or "").splitlines()]
+    lines = [
+        line
+        for page in PdfReader(BytesIO(pdf)).pages
+        for line in (page.extract_text() or "").splitlines()
+    ]
     for c in card.checkins:
         assert any(short_datetime(c.at) in line for line in lines), short_datetime(c.at)
     if lang == "ru":
@@ -406,8 +409,11 @@ def test_monthly_report_column_titles_keep_their_words_whole(lang):
     """A numeric column is as wide as its title's longest word: reportlab would otherwise
     break "Количество" into "Количеств / о"."""
     pdf = reports.render("monthly-report", samples.monthly_report(), lang)
-    lines = [line for page in PdfReader(BytesIO(pdf)).pages for line in
-             (page.extract_text() or "").splitlines()]
+    lines = [
+        line
+        for page in PdfReader(BytesIO(pdf)).pages
+        for line in (page.extract_text() or "").splitlines()
+    ]
     for title in ("Count", "Opened", "Resolved"):
         translated = i18n.translator(lang).gettext(title)
         for word in translated.split():

@@ -25,14 +25,26 @@ PASSWORDS = {"inspector": PASSWORD, "yordamchi": ASSISTANT_PASSWORD, "kuzatuvchi
 @pytest.fixture(scope="session")
 def _staff_template(tmp_path_factory) -> tuple[Path, str]:
     folder = tmp_path_factory.mktemp("staff") / "register"
-    reg, recovery = Register.create(folder, STRONGHOLD, login="inspector",
-                                    full_name="Sinov Inspektor", password=PASSWORD,
-                                    position="Profilaktika inspektori", kdf=FAST_KDF)
+    reg, recovery = Register.create(
+        folder,
+        STRONGHOLD,
+        login="inspector",
+        full_name="Sinov Inspektor",
+        password=PASSWORD,
+        position="Profilaktika inspektori",
+        kdf=FAST_KDF,
+    )
     with reg:
-        users.add_user(reg, "yordamchi", full_name="Sinov Yordamchi", role="assistant",
-                       password=ASSISTANT_PASSWORD)
-        users.add_user(reg, "kuzatuvchi", full_name="Sinov Kuzatuvchi", role="viewer",
-                       password=VIEWER_PASSWORD)
+        users.add_user(
+            reg,
+            "yordamchi",
+            full_name="Sinov Yordamchi",
+            role="assistant",
+            password=ASSISTANT_PASSWORD,
+        )
+        users.add_user(
+            reg, "kuzatuvchi", full_name="Sinov Kuzatuvchi", role="viewer", password=VIEWER_PASSWORD
+        )
         reg.checkpoint()
     (folder / "login-attempts.json").unlink(missing_ok=True)
     return folder, recovery

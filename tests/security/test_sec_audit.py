@@ -18,23 +18,27 @@ from app.services.verify import verify
 @pytest.fixture
 def busy(boss):
     """The inspector's register with a dozen chained entries about two persons."""
-    a = persons.create(boss, surname="Zanjirov", given_name="Birinchi", birth_date="01.01.1980",
-                       sex="m")
-    b = persons.create(boss, surname="Zanjirova", given_name="Ikkinchi",
-                       birth_date="02.02.1982", sex="f")
+    a = persons.create(
+        boss, surname="Zanjirov", given_name="Birinchi", birth_date="01.01.1980", sex="m"
+    )
+    b = persons.create(
+        boss, surname="Zanjirova", given_name="Ikkinchi", birth_date="02.02.1982", sex="f"
+    )
     for i in range(3):
         persons.update(boss, a.id, notes=f"n{i}")
     persons.update(boss, b.id, house="7")
-    audit.record_event(boss, "print", table="person", record_id=a.id, person_id=a.id,
-                       kind="supervision-card")
+    audit.record_event(
+        boss, "print", table="person", record_id=a.id, person_id=a.id, kind="supervision-card"
+    )
     return boss, a, b
 
 
 def _entries(reg):
     with reg.engine.connect() as conn:
-        return conn.execute(text("SELECT seq, id, details FROM audit_entry "
-                                 "WHERE device_id = :d ORDER BY seq"),
-                            {"d": reg.device_id}).fetchall()
+        return conn.execute(
+            text("SELECT seq, id, details FROM audit_entry WHERE device_id = :d ORDER BY seq"),
+            {"d": reg.device_id},
+        ).fetchall()
 
 
 def _problems(reg):
@@ -71,8 +75,9 @@ def test_an_entry_rewritten_with_a_fresh_hash_is_still_named(busy):
 
         from app.domain.audit import AuditEntry
 
-        e = s.exec(select(AuditEntry).where(AuditEntry.seq == 4,
-                                            AuditEntry.device_id == reg.device_id)).one()
+        e = s.exec(
+            select(AuditEntry).where(AuditEntry.seq == 4, AuditEntry.device_id == reg.device_id)
+        ).one()
         e.action = "print"
         new_hash = audit.entry_hash(e)
     _tamper(reg, "UPDATE audit_entry SET action = 'print', hash = :h WHERE seq = 4", h=new_hash)

@@ -110,5 +110,4 @@ def test_a_role_change_reaches_an_open_window_at_unlock(open_as):
     users.set_role(open_as("inspector"), "kuzatuvchi", "assistant")
     viewer.unlock("viewer pw 1")
     assert viewer.user.role == "assistant"
-    persons.create(viewer, surname="Rolov", given_name="Yangi", birth_date="01.01.1990",
-                   sex="m")
+    persons.create(viewer, surname="Rolov", given_name="Yangi", birth_date="01.01.1990", sex="m")

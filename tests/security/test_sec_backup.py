@@ -50,8 +50,7 @@ def test_backup_then_restore_gives_back_the_register_as_it_was(boss, staff_dir, 
     _person(boss, "Keyinroqov")
     boss.close()
 
-    reg = backups.restore(staff_dir, tmp_path / "copy.tbak", "inspector", PASSWORD,
-                          confirm=_yes)
+    reg = backups.restore(staff_dir, tmp_path / "copy.tbak", "inspector", PASSWORD, confirm=_yes)
     try:
         assert _surnames(reg) == ["Saqlanov"]
         assert persons.get(reg, kept.id).notes == ""
@@ -107,8 +106,14 @@ def test_declining_the_question_changes_nothing(boss, staff_dir, tmp_path):
     before = db_path(staff_dir).read_bytes()
     asked = []
     with pytest.raises(backups.RestoreCancelled):
-        backups.restore(staff_dir, info.path, "inspector", PASSWORD,
-                        confirm=lambda i: asked.append(i) or False, current=boss)
+        backups.restore(
+            staff_dir,
+            info.path,
+            "inspector",
+            PASSWORD,
+            confirm=lambda i: asked.append(i) or False,
+            current=boss,
+        )
     assert asked[0].created_at == info.created_at
     assert db_path(staff_dir).read_bytes() == before
     assert backups.list_backups(backups.backup_folder(staff_dir)) == []
@@ -145,19 +150,15 @@ def test_restore_waits_for_other_windows_to_close(boss, staff_dir, tmp_path):
     other = Register.open(staff_dir, "yordamchi", ASSISTANT_PASSWORD)
     try:
         with pytest.raises(RegisterInUseError):
-            backups.restore(staff_dir, info.path, "inspector", PASSWORD, confirm=_yes,
-                            current=boss)
+            backups.restore(staff_dir, info.path, "inspector", PASSWORD, confirm=_yes, current=boss)
         assert _surnames(boss) == []  # the caller's register was given back its lock
     finally:
         other.close()
-    reg = backups.restore(staff_dir, info.path, "inspector", PASSWORD, confirm=_yes,
-                          current=boss)
+    reg = backups.restore(staff_dir, info.path, "inspector", PASSWORD, confirm=_yes, current=boss)
     reg.close()
 
 
-def test_a_restore_cut_short_after_staging_is_finished_at_the_next_start(
-    boss, staff_dir, tmp_path
-):
+def test_a_restore_cut_short_after_staging_is_finished_at_the_next_start(boss, staff_dir, tmp_path):
     _person(boss, "Tiklanov")
     info = backups.backup(boss, tmp_path / "copy.tbak")
     _person(boss, "Yoqolov")
@@ -204,8 +205,7 @@ def test_a_damaged_register_names_the_latest_good_backup(boss, staff_dir, tmp_pa
         Register.open(staff_dir, "inspector", PASSWORD)
     assert err.value.backup is not None and err.value.backup.path == older.path
     assert str(older.path) in err.value.message("en")
-    reg = backups.restore(staff_dir, err.value.backup.path, "inspector", PASSWORD,
-                          confirm=_yes)
+    reg = backups.restore(staff_dir, err.value.backup.path, "inspector", PASSWORD, confirm=_yes)
     assert _surnames(reg) == ["Buzilov"]
     reg.close()
 

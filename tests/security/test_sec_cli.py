@@ -18,8 +18,13 @@ def cli(staff_dir, monkeypatch, capsys):
     """cli(*args, password=, user=, new_password=) -> (exit code, stdout, stderr)."""
 
     def run(*args, password=PASSWORD, user="inspector", new_password=None):
-        for name in ("TAYANCH_PASSWORD", "TAYANCH_USER", "TAYANCH_NEW_PASSWORD",
-                     "TAYANCH_RECOVERY_KEY", "TAYANCH_DATA_DIR"):
+        for name in (
+            "TAYANCH_PASSWORD",
+            "TAYANCH_USER",
+            "TAYANCH_NEW_PASSWORD",
+            "TAYANCH_RECOVERY_KEY",
+            "TAYANCH_DATA_DIR",
+        ):
             monkeypatch.delenv(name, raising=False)
         if password is not None:
             monkeypatch.setenv("TAYANCH_PASSWORD", password)
@@ -46,8 +51,16 @@ def test_backup_and_restore_from_the_command_line(cli, staff_dir, tmp_path):
     out = tmp_path / "stick" / "register.tbak"
     code, stdout, _ = cli("backup", "--out", str(out))
     assert code == 0 and str(out) in stdout and out.exists()
-    code, _, _ = cli("users", "add", "yangi", "--full-name", "Yangi Xodim", "--role", "viewer",
-                     new_password="yangi parol 1")
+    code, _, _ = cli(
+        "users",
+        "add",
+        "yangi",
+        "--full-name",
+        "Yangi Xodim",
+        "--role",
+        "viewer",
+        new_password="yangi parol 1",
+    )
     assert code == 0
     before = db_path(staff_dir).read_bytes()
     code, _, err = cli("restore", str(out))  # no terminal to ask, and no --yes
@@ -65,15 +78,40 @@ def test_backup_and_restore_from_the_command_line(cli, staff_dir, tmp_path):
 
 
 def test_users_are_managed_by_the_inspector_only(cli):
-    code, _, err = cli("users", "add", "boshqa", "--full-name", "Boshqa Xodim", "--role",
-                       "viewer", user="yordamchi", password=ASSISTANT_PASSWORD,
-                       new_password="boshqa parol")
+    code, _, err = cli(
+        "users",
+        "add",
+        "boshqa",
+        "--full-name",
+        "Boshqa Xodim",
+        "--role",
+        "viewer",
+        user="yordamchi",
+        password=ASSISTANT_PASSWORD,
+        new_password="boshqa parol",
+    )
     assert code == 1 and "role does not allow" in one_line(err)
-    code, _, err = cli("users", "add", "boshqa", "--full-name", "Boshqa Xodim", "--role",
-                       "viewer", new_password="short")
+    code, _, err = cli(
+        "users",
+        "add",
+        "boshqa",
+        "--full-name",
+        "Boshqa Xodim",
+        "--role",
+        "viewer",
+        new_password="short",
+    )
     assert code == 1 and "8 characters" in one_line(err)
-    code, stdout, _ = cli("users", "add", "boshqa", "--full-name", "Boshqa Xodim", "--role",
-                          "viewer", new_password="boshqa parol")
+    code, stdout, _ = cli(
+        "users",
+        "add",
+        "boshqa",
+        "--full-name",
+        "Boshqa Xodim",
+        "--role",
+        "viewer",
+        new_password="boshqa parol",
+    )
     assert code == 0 and "boshqa" in stdout
     code, _, _ = cli("users", "disable", "boshqa")
     assert code == 0
@@ -81,8 +119,9 @@ def test_users_are_managed_by_the_inspector_only(cli):
     assert code == 1 and "disabled" in one_line(err)
     code, _, _ = cli("users", "reset", "boshqa", new_password="yana boshqa")
     assert code == 0
-    code, _, _ = cli("users", "passwd", user="boshqa", password="yana boshqa",
-                     new_password="oʻzimniki 1")
+    code, _, _ = cli(
+        "users", "passwd", user="boshqa", password="yana boshqa", new_password="oʻzimniki 1"
+    )
     assert code == 0
     code, stdout, _ = cli("users", "list")
     assert "boshqa" in stdout and "viewer" in stdout
@@ -97,15 +136,23 @@ def test_the_audit_trail_and_the_back_off_from_the_command_line(cli):
     code, _, err = cli("users", "list")
     assert code == 1 and "Wait" in one_line(err) and "seconds" in one_line(err)
     # Another inspector reads the trail: the five failures were written at its login.
-    code, stdout, err = cli("audit", "--action", "login_failed", "--user", "inspector",
-                            "--json", user="yordamchi", password=ASSISTANT_PASSWORD)
+    code, stdout, err = cli(
+        "audit",
+        "--action",
+        "login_failed",
+        "--user",
+        "inspector",
+        "--json",
+        user="yordamchi",
+        password=ASSISTANT_PASSWORD,
+    )
     assert code == 0, err
     assert sorted(e["details"]["failures"] for e in json.loads(stdout)) == [1, 2, 3, 4, 5]
-    code, stdout, _ = cli("audit", "--limit", "3", user="yordamchi",
-                          password=ASSISTANT_PASSWORD)
+    code, stdout, _ = cli("audit", "--limit", "3", user="yordamchi", password=ASSISTANT_PASSWORD)
     assert code == 0 and "logged in" in stdout
-    code, _, err = cli("audit", "--from", "31.02.2026", user="yordamchi",
-                       password=ASSISTANT_PASSWORD)
+    code, _, err = cli(
+        "audit", "--from", "31.02.2026", user="yordamchi", password=ASSISTANT_PASSWORD
+    )
     assert code == 1 and "dd.mm.yyyy" in one_line(err)
     code, _, err = cli("audit", user="kuzatuvchi", password="viewer pw 1")
     assert code == 1 and "role does not allow" in one_line(err)

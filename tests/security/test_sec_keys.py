@@ -38,24 +38,44 @@ RECOVERY = "AAAAA-BBBBB-CCCCC-DDDDD-EEEEE-FFFFF-GGGGG-HHHHH"
 # Written by this version (format 2) for DB_KEY: login "inspector" with PASSWORD, and
 # RECOVERY. If this stops opening, registers made in the field stop opening too.
 FORMAT_2_FILE = {
-    "disabled": [], "format": 2, "kdf": FAST_KDF,
-    "recovery": {"kdf": FAST_KDF, "nonce": "qd4Ex+MTueimzVWkvN0r+vVCnmzvzOSn",
-                 "salt": "sI4rUFGTC9FCpKkIzOAoAw==",
-                 "wrapped": "ULMjSKEXxbEg4z7z+DboskorY+y8IUYW2zDSl5+KifCmlVELg9yBrcs+cT55GIjs"},
-    "users": {"inspector": {
-        "kdf": FAST_KDF, "nonce": "W9q3jCDC+F7055/KdNjEzv/XQxYLF14a",
-        "salt": "QjNSXg9cQFuUF7bqzxHCeg==",
-        "wrapped": "dDv1ZgzqdO4Gw0yJqBflJIEngLvrsjK9aPpqq9nC2LP4g8FNbQAzBPunYgxjus8u"}},
+    "disabled": [],
+    "format": 2,
+    "kdf": FAST_KDF,
+    "recovery": {
+        "kdf": FAST_KDF,
+        "nonce": "qd4Ex+MTueimzVWkvN0r+vVCnmzvzOSn",
+        "salt": "sI4rUFGTC9FCpKkIzOAoAw==",
+        "wrapped": "ULMjSKEXxbEg4z7z+DboskorY+y8IUYW2zDSl5+KifCmlVELg9yBrcs+cT55GIjs",
+    },
+    "users": {
+        "inspector": {
+            "kdf": FAST_KDF,
+            "nonce": "W9q3jCDC+F7055/KdNjEzv/XQxYLF14a",
+            "salt": "QjNSXg9cQFuUF7bqzxHCeg==",
+            "wrapped": "dDv1ZgzqdO4Gw0yJqBflJIEngLvrsjK9aPpqq9nC2LP4g8FNbQAzBPunYgxjus8u",
+        }
+    },
 }
 
 # The same, as the early test versions wrote it (format 1: AES-256-GCM, argon2-cffi).
 FORMAT_1_FILE = {
-    "disabled": [], "format": 1, "kdf": FAST_KDF,
-    "recovery": {"kdf": FAST_KDF, "nonce": "aH50bhUbhEhTHnSL", "salt": "siHGAhQ1LrGnJWf2Mba5qw==",
-                 "wrapped": "j/EMeNQbKWlw0xLUkG/Q25CR7dHJQlxoXJseurs7coVZlzgRhP3AubSxVH9v0YTu"},
-    "users": {"inspector": {
-        "kdf": FAST_KDF, "nonce": "0fKl3B12mkS+KTQr", "salt": "OUMAFo1P4HLbyCwAMLV6yg==",
-        "wrapped": "+cHqAY216pQ9odCky4WvMuBXUzBlunIQzCeI1npj4imHgN5I62LD50PGXuBRH18d"}},
+    "disabled": [],
+    "format": 1,
+    "kdf": FAST_KDF,
+    "recovery": {
+        "kdf": FAST_KDF,
+        "nonce": "aH50bhUbhEhTHnSL",
+        "salt": "siHGAhQ1LrGnJWf2Mba5qw==",
+        "wrapped": "j/EMeNQbKWlw0xLUkG/Q25CR7dHJQlxoXJseurs7coVZlzgRhP3AubSxVH9v0YTu",
+    },
+    "users": {
+        "inspector": {
+            "kdf": FAST_KDF,
+            "nonce": "0fKl3B12mkS+KTQr",
+            "salt": "OUMAFo1P4HLbyCwAMLV6yg==",
+            "wrapped": "+cHqAY216pQ9odCky4WvMuBXUzBlunIQzCeI1npj4imHgN5I62LD50PGXuBRH18d",
+        }
+    },
 }
 
 
@@ -122,13 +142,17 @@ def test_a_wrong_password_or_recovery_key_is_refused(tmp_path):
         store.unlock_with_recovery("AAAAA-" * 7 + "AAAAA")
 
 
-@pytest.mark.parametrize("change", [
-    lambda e: e.update(wrapped=_flip(e["wrapped"])),  # the wrapped key
-    lambda e: e.update(wrapped=_flip(e["wrapped"], -1)),  # its authentication tag
-    lambda e: e.update(nonce=_flip(e["nonce"])),
-    lambda e: e.update(salt=_flip(e["salt"])),
-    lambda e: e.update(kdf={**FAST_KDF, "time_cost": 2}),  # costs are part of the key
-], ids=["wrapped", "tag", "nonce", "salt", "costs"])
+@pytest.mark.parametrize(
+    "change",
+    [
+        lambda e: e.update(wrapped=_flip(e["wrapped"])),  # the wrapped key
+        lambda e: e.update(wrapped=_flip(e["wrapped"], -1)),  # its authentication tag
+        lambda e: e.update(nonce=_flip(e["nonce"])),
+        lambda e: e.update(salt=_flip(e["salt"])),
+        lambda e: e.update(kdf={**FAST_KDF, "time_cost": 2}),  # costs are part of the key
+    ],
+    ids=["wrapped", "tag", "nonce", "salt", "costs"],
+)
 def test_an_altered_wrapping_is_refused_like_a_wrong_password(tmp_path, change):
     data = json.loads(json.dumps(FORMAT_2_FILE))
     change(data["users"]["inspector"])
@@ -154,16 +178,20 @@ def test_a_wrapping_moved_to_another_login_does_not_open(tmp_path):
         store.unlock_with_recovery(PASSWORD)
 
 
-@pytest.mark.parametrize("change", [
-    lambda e: e.update(salt="not base64!"),
-    lambda e: e.pop("nonce"),
-    lambda e: e.update(nonce=base64.b64encode(b"12 bytes old").decode()),  # format 1's size
-    lambda e: e.update(wrapped=12345),
-    lambda e: e.update(kdf={**FAST_KDF, "memory_cost": 1 << 40}),  # would allocate 1 PiB
-    lambda e: e.update(kdf={**FAST_KDF, "time_cost": 10**9}),  # would run for days
-    lambda e: e.update(kdf={**FAST_KDF, "parallelism": 2}),
-    lambda e: e.update(kdf="argon2"),
-], ids=["salt", "no-nonce", "short-nonce", "wrapped", "memory", "time", "lanes", "kdf"])
+@pytest.mark.parametrize(
+    "change",
+    [
+        lambda e: e.update(salt="not base64!"),
+        lambda e: e.pop("nonce"),
+        lambda e: e.update(nonce=base64.b64encode(b"12 bytes old").decode()),  # format 1's size
+        lambda e: e.update(wrapped=12345),
+        lambda e: e.update(kdf={**FAST_KDF, "memory_cost": 1 << 40}),  # would allocate 1 PiB
+        lambda e: e.update(kdf={**FAST_KDF, "time_cost": 10**9}),  # would run for days
+        lambda e: e.update(kdf={**FAST_KDF, "parallelism": 2}),
+        lambda e: e.update(kdf="argon2"),
+    ],
+    ids=["salt", "no-nonce", "short-nonce", "wrapped", "memory", "time", "lanes", "kdf"],
+)
 def test_a_damaged_wrapping_is_a_key_file_error_not_a_crash_or_a_hang(tmp_path, change):
     data = json.loads(json.dumps(FORMAT_2_FILE))
     change(data["users"]["inspector"])
@@ -176,11 +204,17 @@ def test_a_damaged_wrapping_is_a_key_file_error_not_a_crash_or_a_hang(tmp_path, 
     assert str(tmp_path / KEY_FILE) in caught.value.message("en")
 
 
-@pytest.mark.parametrize("text", [
-    "", "[]", "{", json.dumps({**FORMAT_2_FILE, "users": []}),
-    json.dumps({**FORMAT_2_FILE, "kdf": {"time_cost": 1}}),
-    json.dumps({**FORMAT_2_FILE, "format": "2"}),
-])
+@pytest.mark.parametrize(
+    "text",
+    [
+        "",
+        "[]",
+        "{",
+        json.dumps({**FORMAT_2_FILE, "users": []}),
+        json.dumps({**FORMAT_2_FILE, "kdf": {"time_cost": 1}}),
+        json.dumps({**FORMAT_2_FILE, "format": "2"}),
+    ],
+)
 def test_a_file_that_is_not_a_key_file_is_reported(tmp_path, text):
     (tmp_path / KEY_FILE).write_text(text, "utf-8")
     with pytest.raises(KeyFileError) as caught:

@@ -41,8 +41,7 @@ def _personal_values(reg) -> set[str]:
         people = s.exec(select(Person)).all()
     values: set[str] = set()
     for p in people:
-        for v in (p.surname, p.given_name, p.patronymic, p.pinfl, p.passport, p.phone,
-                  p.street):
+        for v in (p.surname, p.given_name, p.patronymic, p.pinfl, p.passport, p.phone, p.street):
             if v and len(v) >= 5:
                 values.add(v)
     return values
@@ -54,15 +53,28 @@ def test_main_flows_at_debug_level_log_no_personal_data(staff_dir, tmp_path, deb
     first = persons.list(reg, limit=1)[0]
     persons.update(reg, first.id, street="Maxfiy koʻchasi", house="12")
     try:
-        persons.create(reg, surname="Takrorov", given_name="Pinfl", birth_date="15.05.1990",
-                       sex="m", pinfl=first.pinfl or "31505901234567")
+        persons.create(
+            reg,
+            surname="Takrorov",
+            given_name="Pinfl",
+            birth_date="15.05.1990",
+            sex="m",
+            pinfl=first.pinfl or "31505901234567",
+        )
     except TayanchError:
         pass
     person_rows(reg, limit=50)
-    users.add_user(reg, "yangi", full_name="Yangi Xodimov", role="assistant",
-                   password="yangi parol 1")
-    audit.record_event(reg, "print", table="person", record_id=first.id, person_id=first.id,
-                       kind="supervision-card")
+    users.add_user(
+        reg, "yangi", full_name="Yangi Xodimov", role="assistant", password="yangi parol 1"
+    )
+    audit.record_event(
+        reg,
+        "print",
+        table="person",
+        record_id=first.id,
+        person_id=first.id,
+        kind="supervision-card",
+    )
     info = backups.backup(reg, tmp_path / "copy.tbak")
     assert verify(reg).ok
     secrets = _personal_values(reg)

@@ -29,8 +29,9 @@ OPERATIONS = {
     "count": ("read", lambda reg, p: persons.count(reg)),
     "add user": (
         "manage_users",
-        lambda reg, p: users.add_user(reg, "yangi", full_name="Yangi Xodim", role="viewer",
-                                      password="long enough"),
+        lambda reg, p: users.add_user(
+            reg, "yangi", full_name="Yangi Xodim", role="viewer", password="long enough"
+        ),
     ),
     "audit trail": ("view_audit", lambda reg, p: audit.query_entries(reg)),
     "backup": ("backup", lambda reg, p: backups.backup(reg, reg.data_dir / "b.tbak")),
@@ -56,8 +57,9 @@ def test_each_role_may_do_exactly_what_its_permissions_say(open_as, login):
 
 
 def test_the_roles_are_those_the_issue_names():
-    inspector, assistant, viewer = (ROLE_PERMISSIONS[r] for r in ("inspector", "assistant",
-                                                                   "viewer"))
+    inspector, assistant, viewer = (
+        ROLE_PERMISSIONS[r] for r in ("inspector", "assistant", "viewer")
+    )
     assert viewer == {"read"}
     assert inspector - assistant == {"delete", "manage_users", "restore", "view_audit"}
     assert assistant < inspector
@@ -153,8 +155,7 @@ def test_bad_new_users_are_refused_with_the_field_named(open_as):
         (dict(password="short"), "password"),
     ]
     for over, field in cases:
-        values = dict(login="yangi", full_name="Yangi Xodim", role="viewer",
-                      password="long enough")
+        values = dict(login="yangi", full_name="Yangi Xodim", role="viewer", password="long enough")
         values.update(over)
         login = values.pop("login")
         with pytest.raises(ValidationError) as err:

@@ -34,8 +34,9 @@ def _mount(point: Path, size: str) -> bool:
     if os.geteuid() != 0 or not shutil.which("mount"):
         return False
     point.mkdir(parents=True, exist_ok=True)
-    done = subprocess.run(["mount", "-t", "tmpfs", "-o", f"size={size}", "tmpfs", str(point)],
-                          capture_output=True)
+    done = subprocess.run(
+        ["mount", "-t", "tmpfs", "-o", f"size={size}", "tmpfs", str(point)], capture_output=True
+    )
     return done.returncode == 0
 
 
@@ -67,8 +68,14 @@ def _create_until_refused(reg, limit=2000):
     saved = 0
     for i in range(limit):
         try:
-            persons.create(reg, surname=f"Toʻlov{i}", given_name="Disk", birth_date="04.04.1984",
-                           sex="f", notes="x" * 2000)
+            persons.create(
+                reg,
+                surname=f"Toʻlov{i}",
+                given_name="Disk",
+                birth_date="04.04.1984",
+                sex="f",
+                notes="x" * 2000,
+            )
         except (StorageFullError, StorageIOError) as err:
             return saved, err
         saved += 1
@@ -102,8 +109,7 @@ def test_a_full_disk_refuses_the_write_and_the_register_stays_whole(staff_dir, s
     reg.close()
 
 
-def test_a_read_only_folder_is_refused_with_a_sentence(staff_dir, small_disk, monkeypatch,
-                                                       capsys):
+def test_a_read_only_folder_is_refused_with_a_sentence(staff_dir, small_disk, monkeypatch, capsys):
     folder = small_disk / "register"
     shutil.copytree(staff_dir, folder)
     Register.open(folder, "inspector", PASSWORD).close()
@@ -155,8 +161,14 @@ WRITER = textwrap.dedent(
 
 def test_a_write_past_the_file_size_limit_is_refused_cleanly(staff_dir):
     env = {k: v for k, v in os.environ.items() if not k.startswith("TAYANCH_")}
-    out = subprocess.run([sys.executable, "-c", WRITER, str(staff_dir), PASSWORD],
-                         capture_output=True, text=True, cwd=ROOT, env=env, timeout=120)
+    out = subprocess.run(
+        [sys.executable, "-c", WRITER, str(staff_dir), PASSWORD],
+        capture_output=True,
+        text=True,
+        cwd=ROOT,
+        env=env,
+        timeout=120,
+    )
     assert out.returncode == 0, out.stderr
     result = json.loads(out.stdout.strip().splitlines()[-1])
     assert result["error"] is not None, "the limit was never reached"

@@ -96,9 +96,14 @@ class SeamRecorder:
 @pytest.fixture(scope="session")
 def template_dir(tmp_path_factory) -> Path:
     folder = tmp_path_factory.mktemp("template") / "register"
-    reg, _recovery = Register.create(folder, StrongholdInfo(**demo.DEMO_STRONGHOLD),
-                                     login=LOGIN, full_name="Demo Inspektor",
-                                     password=PASSWORD, kdf=FAST_KDF)
+    reg, _recovery = Register.create(
+        folder,
+        StrongholdInfo(**demo.DEMO_STRONGHOLD),
+        login=LOGIN,
+        full_name="Demo Inspektor",
+        password=PASSWORD,
+        kdf=FAST_KDF,
+    )
     try:
         demo.generate(reg, persons=300, households=100, seed=7)
         reg.checkpoint()
@@ -116,8 +121,9 @@ def data_dir(template_dir: Path, tmp_path: Path) -> Path:
 
 @pytest.fixture(autouse=True)
 def qt_env(tmp_path: Path, monkeypatch) -> Iterator[SeamRecorder]:
-    QSettings.setPath(QSettings.Format.IniFormat, QSettings.Scope.UserScope,
-                      str(tmp_path / "qsettings"))
+    QSettings.setPath(
+        QSettings.Format.IniFormat, QSettings.Scope.UserScope, str(tmp_path / "qsettings")
+    )
     monkeypatch.setattr(errors, "DIALOGS", False)
     rec = SeamRecorder()
     monkeypatch.setattr(seams, "ask_confirm", rec.ask_confirm)

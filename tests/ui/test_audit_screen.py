@@ -18,8 +18,9 @@ def _rows(page):
 
 
 def test_inspector_filters_by_action_user_person_and_date(qtbot, window, reg, seams_rec):
-    p = persons.create(reg, surname="Auditov", given_name="Sardor", birth_date="05.06.1985",
-                       sex="m")
+    p = persons.create(
+        reg, surname="Auditov", given_name="Sardor", birth_date="05.06.1985", sex="m"
+    )
     persons.update(reg, p.id, workplace="Zavod")
     window.hub.changed.emit("person")
     page = window.go("audit")
@@ -56,8 +57,13 @@ def test_inspector_filters_by_action_user_person_and_date(qtbot, window, reg, se
     # User filter: the demo user did everything here.
     page.date_to.clear()
     page.user.set_code("demo")
-    qtbot.waitUntil(lambda: page.total == audit.count_entries(
-        reg, audit.AuditFilter(user="demo")) and page.total > 0, timeout=10_000)
+    qtbot.waitUntil(
+        lambda: (
+            page.total == audit.count_entries(reg, audit.AuditFilter(user="demo"))
+            and page.total > 0
+        ),
+        timeout=10_000,
+    )
     assert {e.user_login for e in _rows(page)} == {"demo"}
 
 
@@ -66,8 +72,9 @@ def assistant_window(qtbot, reg, data_dir, ui_settings):
     from app.services import users
     from ui.main_window import MainWindow
 
-    users.add_user(reg, "nodira", full_name="Nodira Xolmatova", password="yaxshi-parol",
-                   role="assistant")
+    users.add_user(
+        reg, "nodira", full_name="Nodira Xolmatova", password="yaxshi-parol", role="assistant"
+    )
     other = Register.open(data_dir, "nodira", "yaxshi-parol")
     w = MainWindow(other, ui_settings)
     qtbot.addWidget(w)

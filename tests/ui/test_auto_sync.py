@@ -46,8 +46,7 @@ def auto_window(qtbot, live, ui_settings):
 
 def _hq_person_changes(world) -> int:
     with world.hq.engine.connect() as conn:
-        return conn.exec_driver_sql(
-            "SELECT count(*) FROM hq_change WHERE tbl = 'person'").scalar()
+        return conn.exec_driver_sql("SELECT count(*) FROM hq_change WHERE tbl = 'person'").scalar()
 
 
 def _try_now(qtbot, window, state: str) -> None:
@@ -59,22 +58,23 @@ def _try_now(qtbot, window, state: str) -> None:
     assert auto.state == state, auto.message
 
 
-def test_changes_go_to_hq_by_themselves_and_a_dropped_hq_is_retried(qtbot, auto_window, live,
-                                                                   ui_settings, seams_rec):
+def test_changes_go_to_hq_by_themselves_and_a_dropped_hq_is_retried(
+    qtbot, auto_window, live, ui_settings, seams_rec
+):
     world, server = live
     a1 = world["a1"]
     auto = auto_window.auto_sync
     assert auto.state == "waiting" and auto.timer.isActive()  # armed, first try after login
     before = _hq_person_changes(world)
-    persons.create(a1, surname="Avtomatov", given_name="Sardor", birth_date="02.03.1990",
-                   sex="m")
+    persons.create(a1, surname="Avtomatov", given_name="Sardor", birth_date="02.03.1990", sex="m")
     _try_now(qtbot, auto_window, "ok")
     assert _hq_person_changes(world) == before + 1
     assert service.status(a1).pending == 0
     indicator = auto_window.status_auto_sync
     assert indicator.isVisible() and indicator.text().startswith("Synced with HQ at ")
-    qtbot.waitUntil(lambda: "Not yet sent to HQ: 0" in auto_window.status_sync.text(),
-                    timeout=10_000)
+    qtbot.waitUntil(
+        lambda: "Not yet sent to HQ: 0" in auto_window.status_sync.text(), timeout=10_000
+    )
     assert auto.timer.isActive() and auto.timer.interval() == 15 * 60 * 1000
 
     # HQ out of reach: nothing is lost, the indicator says when the next try is, and the

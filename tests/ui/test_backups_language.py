@@ -12,15 +12,18 @@ from ui.persons.form import PersonForm
 
 
 def test_daily_backup_after_login_then_back_up_now_and_restore(
-        qtbot, window, reg, data_dir, seams_rec, tmp_path):
+    qtbot, window, reg, data_dir, seams_rec, tmp_path
+):
     # Logging in made today's automatic backup, in the background.
     infos = backup.list_backups(backup.backup_folder(data_dir))
     assert [i.reason for i in infos] == ["daily"]
 
     def audited() -> int:
         with reg.engine.connect() as conn:
-            return conn.exec_driver_sql("SELECT count(*) FROM audit_entry WHERE action = "
-                                        "'backup' AND details LIKE '%daily%'").scalar()
+            return conn.exec_driver_sql(
+                "SELECT count(*) FROM audit_entry WHERE action = "
+                "'backup' AND details LIKE '%daily%'"
+            ).scalar()
 
     qtbot.waitUntil(lambda: audited() == 1, timeout=10_000)  # the copy, then its audit entry
 
@@ -39,8 +42,9 @@ def test_daily_backup_after_login_then_back_up_now_and_restore(
     assert manual.reason == "manual"
 
     # A person added after the backup is gone once the backup is restored.
-    late = persons.create(reg, surname="Keyinroq", given_name="Olim",
-                          birth_date="01.01.1990", sex="m")
+    late = persons.create(
+        reg, surname="Keyinroq", given_name="Olim", birth_date="01.01.1990", sex="m"
+    )
     seams_rec.open_path = manual.path
     seams_rec.answers = [True]
     seams_rec.passwords = [PASSWORD]
@@ -91,7 +95,8 @@ def test_unclean_shutdown_is_told_once(qtbot, reg, ui_settings, seams_rec):
 
 
 def test_language_switch_rebuilds_screens_keeping_screen_and_unsaved_form(
-        qtbot, window, ui_settings, seams_rec):
+    qtbot, window, ui_settings, seams_rec
+):
     page = window.go("persons")
     qtbot.waitUntil(lambda: page.model.total > 0, timeout=10_000)
     window.new_item()

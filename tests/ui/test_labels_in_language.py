@@ -44,8 +44,9 @@ def test_seeded_durations_read_in_the_window_language(qtbot, window):
 
 
 def test_audit_details_are_captions_and_values(qtbot, window, reg):
-    p = persons.create(reg, surname="Auditov", given_name="Sardor", birth_date="05.06.1985",
-                       sex="m")
+    p = persons.create(
+        reg, surname="Auditov", given_name="Sardor", birth_date="05.06.1985", sex="m"
+    )
     persons.update(reg, p.id, workplace="Zavod", phone2="+998901234567")
     documents.issue(reg, "supervision-card", p.id, "uz-Latn")
     window.hub.changed.emit("person")
@@ -58,8 +59,10 @@ def test_audit_details_are_captions_and_values(qtbot, window, reg):
         # Created, changed; the document created and printed.
         qtbot.waitUntil(lambda: page.total == 4, timeout=10_000)
         model = page.table.model()
-        return {e.action: (model.index(row, 3).data(), model.index(row, 4).data())
-                for row, e in enumerate(page.table.source.rows)}
+        return {
+            e.action: (model.index(row, 3).data(), model.index(row, 4).data())
+            for row, e in enumerate(page.table.source.rows)
+        }
 
     rows = shown()
     assert rows["print"] == ("document", "Document: supervision card")
@@ -80,4 +83,5 @@ def test_audit_count_uses_the_plural_form(qtbot, window, reg, monkeypatch):
     total = audit.count_entries(reg)
     qtbot.waitUntil(lambda: page.total == total, timeout=10_000)
     assert page.count_label.text() == (
-        f"Showing the newest 1 of {total} entries. Narrow the filters to see older ones.")
+        f"Showing the newest 1 of {total} entries. Narrow the filters to see older ones."
+    )

@@ -85,5 +85,3 @@ def test_wrong_passwords_bring_a_wait(qtbot, window):
     assert window.locked
     assert "wait" in window.lock_page.message.text().lower()
     assert not window.lock_page.unlock_button.isEnabled()
-
-

@@ -59,11 +59,14 @@ def test_pinfl_disagreeing_with_birth_date_is_flagged_and_nothing_is_saved(qtbot
     page = window.persons
     page.focus_search()
     qtbot.keyClicks(page.search, "Toshmatova")
-    qtbot.waitUntil(lambda: page.model.total == 1 and page.model.row_at(0) is not None,
-                    timeout=10_000)
+    qtbot.waitUntil(
+        lambda: page.model.total == 1 and page.model.row_at(0) is not None, timeout=10_000
+    )
     assert page.model.row_at(0).pinfl == "41503901234567"
-    qtbot.waitUntil(lambda: page.card.card is not None
-                    and page.card.card.person.surname == "Toshmatova", timeout=10_000)
+    qtbot.waitUntil(
+        lambda: page.card.card is not None and page.card.card.person.surname == "Toshmatova",
+        timeout=10_000,
+    )
 
 
 def test_duplicate_pinfl_is_refused_next_to_the_field(qtbot, window, reg):
@@ -130,8 +133,10 @@ def test_edit_from_the_card_changes_the_table_and_the_history(qtbot, window):
     form.fields["workplace"].widget.setText("Toshkent traktor zavodi")
     with qtbot.waitSignal(form.saved, timeout=10_000):
         form.save()
-    qtbot.waitUntil(lambda: card.card is not None and card.card.person.workplace
-                    == "Toshkent traktor zavodi", timeout=10_000)
+    qtbot.waitUntil(
+        lambda: card.card is not None and card.card.person.workplace == "Toshkent traktor zavodi",
+        timeout=10_000,
+    )
     assert card.card.person.id == person.id
     assert card.facts["workplace"].text() == "Toshkent traktor zavodi"
     history = card.tables["history"].source.rows
@@ -181,17 +186,14 @@ def test_table_pages_filters_and_model_tester(qtbot, qtmodeltester, window, reg)
     assert 0 < expected < 300
     page.category.set_code("parole")
     expected = count_persons(reg, PersonFilter(on_register=True, category="parole"))
-    qtbot.waitUntil(lambda: model.total == expected and model.row_at(0) is not None,
-                    timeout=10_000)
+    qtbot.waitUntil(lambda: model.total == expected and model.row_at(0) is not None, timeout=10_000)
     assert "parole" in model.row_at(0).categories
 
 
-def test_same_person_in_another_script_is_offered_before_adding(qtbot, window, reg,
-                                                                 seams_rec):
+def test_same_person_in_another_script_is_offered_before_adding(qtbot, window, reg, seams_rec):
     from app.services.persons import persons
 
-    persons.create(reg, surname="Қодиров", given_name="Шавкат", birth_date="12.03.1985",
-                   sex="m")
+    persons.create(reg, surname="Қодиров", given_name="Шавкат", birth_date="12.03.1985", sex="m")
     before = count_persons(reg)
     form = _new_person_form(qtbot, window)
     _type(qtbot, form, "surname", "Qodirov")

@@ -40,13 +40,24 @@ def test_offence_case_from_card_previewed_and_printed(qtbot, window, reg, seams_
     card.act("offence")
     form = find_open(window, OffenceForm)
     activate(qtbot, form)
-    form.set_values({"article": "183", "substance": "Jamoat joyida janjal qildi",
-                     "offence_place": "Bozor oldi",
-                     "witnesses": "Sobirov Aziz, Navoiy ko'chasi 5"})
+    form.set_values(
+        {
+            "article": "183",
+            "substance": "Jamoat joyida janjal qildi",
+            "offence_place": "Bozor oldi",
+            "witnesses": "Sobirov Aziz, Navoiy ko'chasi 5",
+        }
+    )
     with qtbot.waitSignal(form.saved, timeout=10_000):
         form.save()
-    qtbot.waitUntil(lambda: card.card is not None and card.card.person.id == person.id
-                    and len(card.card.offences) == 1, timeout=10_000)
+    qtbot.waitUntil(
+        lambda: (
+            card.card is not None
+            and card.card.person.id == person.id
+            and len(card.card.offences) == 1
+        ),
+        timeout=10_000,
+    )
 
     # Choose the case on the Offences tab and press Ctrl+P: the protocol's preview opens.
     card.tabs.setCurrentIndex(card._titles.index("Offences"))
@@ -54,8 +65,9 @@ def test_offence_case_from_card_previewed_and_printed(qtbot, window, reg, seams_
     assert card.printable()[0] == "offence-protocol"
     window.print_current()
     dlg = _preview(qtbot, window)
-    pages = [w for w in dlg.pages_host.findChildren(QLabel) if w.pixmap() and
-             not w.pixmap().isNull()]
+    pages = [
+        w for w in dlg.pages_host.findChildren(QLabel) if w.pixmap() and not w.pixmap().isNull()
+    ]
     assert len(pages) == len(dlg.images) >= 1
     assert pages[0].pixmap().width() > 300  # a real page, not a blank placeholder
 
@@ -64,8 +76,13 @@ def test_offence_case_from_card_previewed_and_printed(qtbot, window, reg, seams_
         dlg.print_button.click()
     assert seams_rec.print_jobs == 1
     assert _pdf_pages(tmp_path / "printed.pdf") == len(dlg.images)
-    qtbot.waitUntil(lambda: card.card is not None and [
-        d.kind for d in card.card.documents].count("offence-protocol") == 1, timeout=10_000)
+    qtbot.waitUntil(
+        lambda: (
+            card.card is not None
+            and [d.kind for d in card.card.documents].count("offence-protocol") == 1
+        ),
+        timeout=10_000,
+    )
 
 
 def test_cancelled_print_dialog_prints_nothing(qtbot, window, seams_rec, tmp_path):
@@ -85,8 +102,7 @@ def test_several_selected_documents_print_in_one_job(qtbot, window, reg, seams_r
     first = documents.print_document(reg, "supervision-card", person.id, "en")
     documents.issue(reg, "supervision-card", person.id, "en")  # a second, newer one
     window.hub.changed.emit("issued_document")
-    qtbot.waitUntil(lambda: card.card is not None and len(card.card.documents) >= 2,
-                    timeout=10_000)
+    qtbot.waitUntil(lambda: card.card is not None and len(card.card.documents) >= 2, timeout=10_000)
     n_docs = len(card.card.documents)
     card.tabs.setCurrentIndex(card._titles.index("Documents"))
     table = card.tables["documents"]

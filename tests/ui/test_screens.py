@@ -20,8 +20,7 @@ from ui.orders.forms import BreachForm, ExtendForm, OrderForm
 
 def test_households_screen_coverage_filter_member_and_visit(qtbot, qtmodeltester, window, reg):
     page = window.go("households")
-    qtbot.waitUntil(lambda: page.model.total > 0 and page.view.detail is not None,
-                    timeout=10_000)
+    qtbot.waitUntil(lambda: page.model.total > 0 and page.view.detail is not None, timeout=10_000)
     qtmodeltester.check(page.model)
     cov = ui_queries.quarter_coverage(reg)
     assert page.coverage.value() == cov.visited and page.coverage.maximum() == cov.total
@@ -29,8 +28,12 @@ def test_households_screen_coverage_filter_member_and_visit(qtbot, qtmodeltester
     page.unvisited.setChecked(True)
     unvisited = today.today(reg).section(today.HOUSEHOLDS_UNVISITED).total
     qtbot.waitUntil(lambda: page.model.total == unvisited, timeout=10_000)
-    qtbot.waitUntil(lambda: page.view.detail is not None
-                    and page.view.detail.household.id == page.model.id_at(0), timeout=10_000)
+    qtbot.waitUntil(
+        lambda: (
+            page.view.detail is not None and page.view.detail.household.id == page.model.id_at(0)
+        ),
+        timeout=10_000,
+    )
     household = page.view.detail.household
 
     # Add a member by typing their PINFL in the picker.
@@ -45,14 +48,16 @@ def test_households_screen_coverage_filter_member_and_visit(qtbot, qtmodeltester
     form.fields["relation"].widget.setText("jiyani")
     with qtbot.waitSignal(form.saved, timeout=10_000):
         form.save()
-    qtbot.waitUntil(lambda: any(m.person_id == newcomer.id for m in page.view.detail.members),
-                    timeout=10_000)
+    qtbot.waitUntil(
+        lambda: any(m.person_id == newcomer.id for m in page.view.detail.members), timeout=10_000
+    )
 
     # Ctrl+R on this screen records a visit to the household shown.
     window.record_visit()
     visit = find_open(window, VisitForm)
-    qtbot.waitUntil(lambda: visit.household._value == household.id and visit.met.count() > 0,
-                    timeout=10_000)
+    qtbot.waitUntil(
+        lambda: visit.household._value == household.id and visit.met.count() > 0, timeout=10_000
+    )
     with qtbot.waitSignal(visit.saved, timeout=10_000):
         visit.save()
     qtbot.waitUntil(lambda: page.model.total == unvisited - 1, timeout=10_000)
@@ -62,8 +67,9 @@ def test_households_screen_coverage_filter_member_and_visit(qtbot, qtmodeltester
 def test_dispute_measure_and_status(qtbot, window, reg):
     page = window.go("disputes")
     page.status.set_code("open")
-    qtbot.waitUntil(lambda: bool(page.table.source.rows) and page.view.detail is not None,
-                    timeout=10_000)
+    qtbot.waitUntil(
+        lambda: bool(page.table.source.rows) and page.view.detail is not None, timeout=10_000
+    )
     wait_idle(qtbot)
     dispute = page.view.detail.dispute
     page.view.add_measure()
@@ -72,8 +78,10 @@ def test_dispute_measure_and_status(qtbot, window, reg):
     form.fields["notes"].widget.setPlainText("Mahalla oqsoqollari ishtirokida.")
     with qtbot.waitSignal(form.saved, timeout=10_000):
         form.save()
-    qtbot.waitUntil(lambda: any(getattr(m, "kind", "") == "mediation"
-                                for m in page.view.steps.source.rows), timeout=10_000)
+    qtbot.waitUntil(
+        lambda: any(getattr(m, "kind", "") == "mediation" for m in page.view.steps.source.rows),
+        timeout=10_000,
+    )
 
     page.view.change_status()
     status = find_open(window, StatusForm)
@@ -84,15 +92,15 @@ def test_dispute_measure_and_status(qtbot, window, reg):
     with qtbot.waitSignal(status.saved, timeout=10_000):
         status.save()
     # With the "open" filter on, the reconciled report leaves the list.
-    qtbot.waitUntil(lambda: all(r.id != dispute.id for r in page.table.source.rows),
-                    timeout=10_000)
+    qtbot.waitUntil(lambda: all(r.id != dispute.id for r in page.table.source.rows), timeout=10_000)
 
 
 def test_order_extension_and_breach(qtbot, window, reg):
     page = window.go("orders")
     page.status.set_code("active")
-    qtbot.waitUntil(lambda: bool(page.table.source.rows) and page.view.detail is not None,
-                    timeout=10_000)
+    qtbot.waitUntil(
+        lambda: bool(page.table.source.rows) and page.view.detail is not None, timeout=10_000
+    )
     wait_idle(qtbot)
     order = page.view.detail.row.order
     page.view.extend()
@@ -101,8 +109,10 @@ def test_order_extension_and_breach(qtbot, window, reg):
     form.fields["reason"].widget.setPlainText("Xavf saqlanib qolmoqda.")
     with qtbot.waitSignal(form.saved, timeout=10_000):
         form.save()
-    qtbot.waitUntil(lambda: page.view.detail.row.order.end_date
-                    == order.end_date + timedelta(days=30), timeout=10_000)
+    qtbot.waitUntil(
+        lambda: page.view.detail.row.order.end_date == order.end_date + timedelta(days=30),
+        timeout=10_000,
+    )
     assert len(page.view.detail.extensions) == 1
 
     page.view.breach()
@@ -123,8 +133,7 @@ def test_settings_durations_reach_the_order_form(qtbot, window, reg, seams_rec):
     page.new_kind.set_code("initial")
     page.new_days.setValue(45)
     page._add_duration()
-    qtbot.waitUntil(lambda: any(d.days == 45 for d in page.durations.source.rows),
-                    timeout=10_000)
+    qtbot.waitUntil(lambda: any(d.days == 45 for d in page.durations.source.rows), timeout=10_000)
     window.go("orders")
     window.orders.new_item()
     form = find_open(window, OrderForm)
@@ -159,8 +168,9 @@ def test_print_supervision_card_and_monthly_report(qtbot, window, reg, seams_rec
 
     page = window.go("persons")
     page.on_register.setChecked(True)
-    qtbot.waitUntil(lambda: page.card.card is not None and bool(page.card.card.registers),
-                    timeout=10_000)
+    qtbot.waitUntil(
+        lambda: page.card.card is not None and bool(page.card.card.registers), timeout=10_000
+    )
     person = page.card.card.person
     seams_rec.save_to = tmp_path / "card.pdf"
     activate(qtbot, window)
@@ -172,9 +182,14 @@ def test_print_supervision_card_and_monthly_report(qtbot, window, reg, seams_rec
     assert (tmp_path / "card.pdf").read_bytes().startswith(b"%PDF")
     preview.close()
     # The issued document shows on the card.
-    qtbot.waitUntil(lambda: page.card.card is not None and page.card.card.person.id == person.id
-                    and any(d.kind == "supervision-card" for d in page.card.card.documents),
-                    timeout=10_000)
+    qtbot.waitUntil(
+        lambda: (
+            page.card.card is not None
+            and page.card.card.person.id == person.id
+            and any(d.kind == "supervision-card" for d in page.card.card.documents)
+        ),
+        timeout=10_000,
+    )
 
     stats = window.go("statistics")
     seams_rec.save_to = tmp_path / "month.pdf"
@@ -207,8 +222,7 @@ def test_inspector_adds_a_user_who_can_then_log_in(qtbot, window, reg, data_dir)
     form.fields["repeat"].widget.setText("yaxshi-parol")
     with qtbot.waitSignal(form.saved, timeout=10_000):
         form.save()
-    qtbot.waitUntil(lambda: any(u.login == "nodira" for u in box.table.source.rows),
-                    timeout=10_000)
+    qtbot.waitUntil(lambda: any(u.login == "nodira" for u in box.table.source.rows), timeout=10_000)
     other = Register.open(data_dir, "nodira", "yaxshi-parol")
     assert other.user.role == "assistant"
     other.close()
@@ -220,8 +234,10 @@ def test_households_sort_is_remembered_like_the_persons_one(qtbot, window, reg, 
     qtbot.waitUntil(lambda: page.model.row_at(0) is not None, timeout=10_000)
     first_street = page.model.row_at(0).street
     page.table.sortByColumn(0, Qt.SortOrder.DescendingOrder)  # street, Z to A
-    qtbot.waitUntil(lambda: page.model.row_at(0) is not None
-                    and page.model.row_at(0).street != first_street, timeout=10_000)
+    qtbot.waitUntil(
+        lambda: page.model.row_at(0) is not None and page.model.row_at(0).street != first_street,
+        timeout=10_000,
+    )
     last_street = page.model.row_at(0).street
     window.close()
     wait_idle(qtbot)
@@ -232,8 +248,9 @@ def test_households_sort_is_remembered_like_the_persons_one(qtbot, window, reg, 
     header = page.table.horizontalHeader()
     assert header.sortIndicatorSection() == 0
     assert header.sortIndicatorOrder() == Qt.SortOrder.DescendingOrder
-    qtbot.waitUntil(lambda: page.model.total > 0 and page.model.row_at(0) is not None,
-                    timeout=10_000)
+    qtbot.waitUntil(
+        lambda: page.model.total > 0 and page.model.row_at(0) is not None, timeout=10_000
+    )
     assert page.model.row_at(0).street == last_street
     again.close()
     wait_idle(qtbot)
@@ -249,8 +266,12 @@ def test_a_row_reached_by_a_jump_gets_its_record_when_its_page_comes(qtbot, wind
     page.table.setFocus()
     qtbot.keyClick(page.table, Qt.Key.Key_End, Qt.KeyboardModifier.ControlModifier)
     assert page.table.currentIndex().row() == last
-    qtbot.waitUntil(lambda: page.model.id_at(last) is not None
-                    and page.card._requested == page.model.id_at(last), timeout=10_000)
+    qtbot.waitUntil(
+        lambda: (
+            page.model.id_at(last) is not None and page.card._requested == page.model.id_at(last)
+        ),
+        timeout=10_000,
+    )
 
 
 def test_a_records_buttons_wrap_instead_of_squeezing_its_list(qtbot, window):
@@ -261,8 +282,9 @@ def test_a_records_buttons_wrap_instead_of_squeezing_its_list(qtbot, window):
     switch_language(qtbot, window, "ru")
     for key in ("orders", "disputes"):
         page = window.go(key)
-        qtbot.waitUntil(lambda p=page: bool(p.table.source.rows) and p.view.detail is not None,
-                        timeout=10_000)
+        qtbot.waitUntil(
+            lambda p=page: bool(p.table.source.rows) and p.view.detail is not None, timeout=10_000
+        )
         wait_idle(qtbot)
         header = page.table.horizontalHeader()
         assert page.table.viewport().width() >= header.sectionSize(0) + header.sectionSize(1), key

@@ -43,18 +43,21 @@ def sync_window(qtbot, world, ui_settings):
 
 
 def _person(reg, notes="Birinchi"):
-    return persons.create(reg, surname="Sinovov", given_name="Jasur",
-                          birth_date="03.04.1991", sex="m", notes=notes)
+    return persons.create(
+        reg, surname="Sinovov", given_name="Jasur", birth_date="03.04.1991", sex="m", notes=notes
+    )
 
 
-def test_stick_round_trip_reports_what_went_and_came(qtbot, sync_window, world, tmp_path,
-                                                     seams_rec):
+def test_stick_round_trip_reports_what_went_and_came(
+    qtbot, sync_window, world, tmp_path, seams_rec
+):
     a1 = world["a1"]
     _person(a1)
     page = sync_window.go("sync")
     qtbot.waitUntil(lambda: page.pending_label.text() == "1", timeout=10_000)
-    qtbot.waitUntil(lambda: "Not yet sent to HQ: 1" in sync_window.status_sync.text(),
-                    timeout=10_000)
+    qtbot.waitUntil(
+        lambda: "Not yet sent to HQ: 1" in sync_window.status_sync.text(), timeout=10_000
+    )
 
     assert not page.progress.isVisible()  # no empty bar that looks like a field to fill
     stick = tmp_path / "stick"
@@ -76,8 +79,9 @@ def test_stick_round_trip_reports_what_went_and_came(qtbot, sync_window, world, 
         page.import_button.click()
     assert re.search(r"Headquarters confirmed [1-9]\d* change", page.report.toPlainText())
     qtbot.waitUntil(lambda: page.pending_label.text() == "0", timeout=10_000)
-    qtbot.waitUntil(lambda: "Not yet sent to HQ: 0" in sync_window.status_sync.text(),
-                    timeout=10_000)
+    qtbot.waitUntil(
+        lambda: "Not yet sent to HQ: 0" in sync_window.status_sync.text(), timeout=10_000
+    )
     directions = [b.direction for b in page.history.source.rows[:2]]
     assert directions == ["in", "out"]
     assert page.progress.value() == page.progress.maximum()
@@ -89,7 +93,8 @@ def test_stick_round_trip_reports_what_went_and_came(qtbot, sync_window, world, 
 
 
 def test_bad_reply_file_and_missing_address_are_refused_with_a_sentence(
-        qtbot, sync_window, world, tmp_path, seams_rec):
+    qtbot, sync_window, world, tmp_path, seams_rec
+):
     a1 = world["a1"]
     _person(a1)
     page = sync_window.go("sync")
@@ -138,7 +143,8 @@ def test_conflict_shows_both_values_and_keep_mine_settles_it(qtbot, sync_window,
 
 
 def test_enrol_with_key_file_then_first_stick_round_completes_it(
-        qtbot, window, reg, tmp_path, seams_rec):
+    qtbot, window, reg, tmp_path, seams_rec
+):
     """A new computer: type the code, pick HQ's key file, export, bring back the reply."""
     import json
 
@@ -148,8 +154,14 @@ def test_enrol_with_key_file_then_first_stick_round_completes_it(
     hq = admin.init_hq(tmp_path / "hq", name="Sinov tuman IIB")
     try:
         info = demo.DEMO_STRONGHOLD
-        admin.add_stronghold(hq, info["code"], name=info["name"], region=info["region"],
-                             district=info["district"], makhalla=info["makhalla"])
+        admin.add_stronghold(
+            hq,
+            info["code"],
+            name=info["name"],
+            region=info["region"],
+            district=info["district"],
+            makhalla=info["makhalla"],
+        )
         key_file = tmp_path / "hq-key.json"
         key_file.write_text(json.dumps(hq.public_key().to_json()), "utf-8")
         code = admin.new_enrolment_code(hq, info["code"])
@@ -166,8 +178,10 @@ def test_enrol_with_key_file_then_first_stick_round_completes_it(
         seams_rec.texts = [code]
         seams_rec.open_path = key_file
         page.enrol_button.click()
-        qtbot.waitUntil(lambda: service.status(reg).state == "pending"
-                        and not page.enrol_button.isVisible(), timeout=10_000)
+        qtbot.waitUntil(
+            lambda: service.status(reg).state == "pending" and not page.enrol_button.isVisible(),
+            timeout=10_000,
+        )
         assert any("Enrolment started" in t for t in seams_rec.infos)
 
         stick = tmp_path / "stick"

@@ -58,11 +58,14 @@ def test_record_a_visit_from_today_leaves_today_and_shows_in_history(qtbot, wind
     assert form.fields["next_visit_due"].widget.text()  # filled from the interval
     with qtbot.waitSignal(form.saved, timeout=10_000):
         qtbot.keyClick(form, Qt.Key.Key_S, Qt.KeyboardModifier.ControlModifier)
-    qtbot.waitUntil(lambda: window.today.today.section(
-        today_service.HOUSEHOLDS_UNVISITED).total == before - 1, timeout=10_000)
+    qtbot.waitUntil(
+        lambda: window.today.today.section(today_service.HOUSEHOLDS_UNVISITED).total == before - 1,
+        timeout=10_000,
+    )
     wait_idle(qtbot)
-    ids = [i.record_id for i in window.today.today.section(
-        today_service.HOUSEHOLDS_UNVISITED).items]
+    ids = [
+        i.record_id for i in window.today.today.section(today_service.HOUSEHOLDS_UNVISITED).items
+    ]
     assert item.record_id not in ids
     # The visit is in the person's card: visits and history.
     c = person_card(reg, met[0])
@@ -70,8 +73,9 @@ def test_record_a_visit_from_today_leaves_today_and_shows_in_history(qtbot, wind
     assert any(a.table_name == "visit_person" for a in c.history)
     window.open_person(met[0])
     page = window.persons
-    qtbot.waitUntil(lambda: page.card.card is not None and page.card.card.person.id == met[0],
-                    timeout=10_000)
+    qtbot.waitUntil(
+        lambda: page.card.card is not None and page.card.card.person.id == met[0], timeout=10_000
+    )
     assert any(v.findings == "Hammasi joyida." for v in page.card.tables["visits"].source.rows)
 
 
@@ -130,8 +134,13 @@ def test_registering_an_old_dispute_report_raises_the_24_hour_alert(qtbot, windo
     with qtbot.waitSignal(form.saved, timeout=10_000):
         form.save()
     window.go("today")
-    qtbot.waitUntil(lambda: window.today.today is not None and window.today.today.section(
-        today_service.DISPUTES_LATE).total == before + 1, timeout=10_000)
+    qtbot.waitUntil(
+        lambda: (
+            window.today.today is not None
+            and window.today.today.section(today_service.DISPUTES_LATE).total == before + 1
+        ),
+        timeout=10_000,
+    )
     late = window.today.card_for(today_service.DISPUTES_LATE)
     assert any(i.title == names[0].full_name for i in late.model.rows)
     assert window.today.cards[today_service.DISPUTES_LATE].badge.text() == str(before + 1)
@@ -140,8 +149,10 @@ def test_registering_an_old_dispute_report_raises_the_24_hour_alert(qtbot, windo
     row = next(i for i, it in enumerate(late.model.rows) if it.title == names[0].full_name)
     late.table.selectRow(row)
     late.buttons["examined"].click()
-    qtbot.waitUntil(lambda: window.today.today.section(today_service.DISPUTES_LATE).total
-                    == before, timeout=10_000)
+    qtbot.waitUntil(
+        lambda: window.today.today.section(today_service.DISPUTES_LATE).total == before,
+        timeout=10_000,
+    )
 
 
 def test_issued_order_appears_among_orders_ending_soon(qtbot, window, reg):
@@ -168,14 +179,32 @@ def test_issued_order_appears_among_orders_ending_soon(qtbot, window, reg):
     qtbot.waitUntil(form.save_button.isEnabled, timeout=5_000)
     with qtbot.waitSignal(form.saved, timeout=10_000):
         form.save()
-    qtbot.waitUntil(lambda: window.orders.table.source.row_of(
-        next((r.id for r in window.orders.table.source.rows
-              if r.order.number == "HO-TEST-1"), None)) is not None, timeout=10_000)
+    qtbot.waitUntil(
+        lambda: (
+            window.orders.table.source.row_of(
+                next(
+                    (
+                        r.id
+                        for r in window.orders.table.source.rows
+                        if r.order.number == "HO-TEST-1"
+                    ),
+                    None,
+                )
+            )
+            is not None
+        ),
+        timeout=10_000,
+    )
     window.go("today")
-    qtbot.waitUntil(lambda: window.today.today.section(today_service.ORDERS_ENDING).total
-                    == before + 1, timeout=10_000)
-    item = next(i for i in window.today.card_for(today_service.ORDERS_ENDING).model.rows
-                if i.code == "HO-TEST-1")
+    qtbot.waitUntil(
+        lambda: window.today.today.section(today_service.ORDERS_ENDING).total == before + 1,
+        timeout=10_000,
+    )
+    item = next(
+        i
+        for i in window.today.card_for(today_service.ORDERS_ENDING).model.rows
+        if i.code == "HO-TEST-1"
+    )
     assert item.days == 4
 
 
@@ -202,5 +231,7 @@ def test_overdue_check_in_from_today_with_a_violation(qtbot, window, reg):
     assert c.violations[0].check_in_id == c.check_ins[0].id
     # A violation found is a contact: the check-in is no longer overdue.
     window.go("today")
-    qtbot.waitUntil(lambda: window.today.today.section(today_service.OVERDUE_CHECKINS).total
-                    == before - 1, timeout=10_000)
+    qtbot.waitUntil(
+        lambda: window.today.today.section(today_service.OVERDUE_CHECKINS).total == before - 1,
+        timeout=10_000,
+    )

@@ -46,15 +46,22 @@ class AuditPage(Page):
         self.title = _(self.nav_title)
         self.total = 0
         self.layout_.addWidget(title_label(self.title))
-        self.layout_.addWidget(muted_label(_(
-            "Every change and sign-in, in the order they happened. Entries cannot be edited; "
-            "a broken chain is reported by “tayanch verify”.")))
+        self.layout_.addWidget(
+            muted_label(
+                _(
+                    "Every change and sign-in, in the order they happened. Entries cannot be edited; "
+                    "a broken chain is reported by “tayanch verify”."
+                )
+            )
+        )
         self.user = ChoiceBox([], empty=_("all users"))
         self.action = ChoiceBox([], empty=_("all actions"))
         for box in (self.user, self.action):
             # As wide as its "all ..." entry, not as the longest action; the open list
             # is as wide as its longest entry.
-            box.setSizeAdjustPolicy(ChoiceBox.SizeAdjustPolicy.AdjustToMinimumContentsLengthWithIcon)
+            box.setSizeAdjustPolicy(
+                ChoiceBox.SizeAdjustPolicy.AdjustToMinimumContentsLengthWithIcon
+            )
             box.setMinimumContentsLength(max(20, len(box.itemText(0)) + 2))
         self.person = LookupEdit(person_lookup(ctx.reg), placeholder=_("any person"))
         self.person.setMinimumWidth(220)
@@ -64,23 +71,31 @@ class AuditPage(Page):
             w.setMinimumWidth(w.fontMetrics().horizontalAdvance("00.00.00000") + 16)
         # Each filter beside its label; they go onto a second line when the window is
         # narrow or the labels long.
-        self.layout_.addWidget(flow_row(
-            labelled(_("User"), self.user),
-            labelled(_("Action"), self.action),
-            labelled(_("Person"), self.person),
-            labelled(_("From"), self.date_from, _("to"), self.date_to),
-            button(_("Show"), self.apply_filter),
-            button(_("Clear"), self.clear_filters),
-        ))
+        self.layout_.addWidget(
+            flow_row(
+                labelled(_("User"), self.user),
+                labelled(_("Action"), self.action),
+                labelled(_("Person"), self.person),
+                labelled(_("From"), self.date_from, _("to"), self.date_to),
+                button(_("Show"), self.apply_filter),
+                button(_("Clear"), self.clear_filters),
+            )
+        )
         self.count_label = muted_label()
         self.layout_.addWidget(self.count_label)
-        self.table = RecordTable(RecordTableModel([
-            Column("at", N_("When"), lambda e: fmt_datetime(e.at)),
-            Column("user", N_("User"), lambda e: e.user_login),
-            Column("action", N_("Action"), lambda e: audit.action_label(e.action)),
-            Column("record", N_("Record"), lambda e: table_name(e.table_name)),
-            Column("details", N_("Details"), lambda e: describe(e.table_name, e.details)),
-        ], self), sortable=False)
+        self.table = RecordTable(
+            RecordTableModel(
+                [
+                    Column("at", N_("When"), lambda e: fmt_datetime(e.at)),
+                    Column("user", N_("User"), lambda e: e.user_login),
+                    Column("action", N_("Action"), lambda e: audit.action_label(e.action)),
+                    Column("record", N_("Record"), lambda e: table_name(e.table_name)),
+                    Column("details", N_("Details"), lambda e: describe(e.table_name, e.details)),
+                ],
+                self,
+            ),
+            sortable=False,
+        )
         self.table.setObjectName("auditTable")
         self.list = ListOrEmpty(self.table, _("No entries match. Clear the filters to see all."))
         self.layout_.addWidget(self.list, 1)
@@ -101,8 +116,7 @@ class AuditPage(Page):
         try:
             person = self.person.value()
         except ValueError:
-            seams.show_error(self, _("Choose the person from the suggestions, or clear the "
-                                     "field."))
+            seams.show_error(self, _("Choose the person from the suggestions, or clear the field."))
             return None
         dates = []
         for w in (self.date_from, self.date_to):
@@ -115,9 +129,13 @@ class AuditPage(Page):
                 return None
             dates.append(value)
         action = self.action.code()
-        return audit.AuditFilter(user=self.user.code() or None, person_id=person,
-                                 actions=(action,) if action else (),
-                                 date_from=dates[0], date_to=dates[1])
+        return audit.AuditFilter(
+            user=self.user.code() or None,
+            person_id=person,
+            actions=(action,) if action else (),
+            date_from=dates[0],
+            date_to=dates[1],
+        )
 
     def reload(self) -> None:
         if not can_view(self.reg):
@@ -144,8 +162,7 @@ class AuditPage(Page):
         generation = self._generation
 
         def work() -> tuple[int, int, list[Any]]:
-            return generation, audit.count_entries(reg, f), audit.query_entries(
-                reg, f, limit=LIMIT)
+            return generation, audit.count_entries(reg, f), audit.query_entries(reg, f, limit=LIMIT)
 
         ops.Op(self, work, name="audit").success(self._show).run()
 
@@ -158,12 +175,18 @@ class AuditPage(Page):
         self.table.resizeColumnsToContents()
         self.list.show_list(bool(rows))
         if self.total > len(rows):
-            self.count_label.setText(ngettext(
-                "Showing the newest {shown} of {n} entry. Narrow the filters to see older ones.",
-                "Showing the newest {shown} of {n} entries. Narrow the filters to see older "
-                "ones.", self.total).format(shown=len(rows), n=self.total))
+            self.count_label.setText(
+                ngettext(
+                    "Showing the newest {shown} of {n} entry. Narrow the filters to see older ones.",
+                    "Showing the newest {shown} of {n} entries. Narrow the filters to see older "
+                    "ones.",
+                    self.total,
+                ).format(shown=len(rows), n=self.total)
+            )
         else:
-            self.count_label.setText(ngettext("{n} entry", "{n} entries", self.total).format(n=self.total))
+            self.count_label.setText(
+                ngettext("{n} entry", "{n} entries", self.total).format(n=self.total)
+            )
 
     def clear_filters(self) -> None:
         for w in (self.user, self.action):
@@ -174,4 +197,3 @@ class AuditPage(Page):
         self.date_from.clear()
         self.date_to.clear()
         self.apply_filter()
-

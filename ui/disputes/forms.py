@@ -20,23 +20,31 @@ from ui.widgets.pickers import LookupEdit, household_lookup, person_lookup
 class DisputeForm(FormDialog):
     """Register a report: when, from whom, what about, and the parties."""
 
-    def __init__(self, parent: QWidget | None, reg: Register, *, applicant: Any = None,
-                 household: Any = None) -> None:
+    def __init__(
+        self, parent: QWidget | None, reg: Register, *, applicant: Any = None, household: Any = None
+    ) -> None:
         super().__init__(parent, _("Register a family dispute report"), columns=2)
         self.reg = reg
-        self.add_datetime("reported_at", _("Reported"), required=True,
-                          default=datetime.now(UTC))
+        self.add_datetime("reported_at", _("Reported"), required=True, default=datetime.now(UTC))
         self.add_choice("source", _("Source"), enum_choices(DisputeSource))
         self.add_choice("nature", _("Nature"), enum_choices(DisputeNature))
         self.applicant = self._person("applicant", _("Applicant"), required=True)
         self.respondent = self._person("respondent", _("Respondent"), required=True)
         self.other = self._person("other", _("Other party"))
         self.use_column(1)
-        self.household = LookupEdit(household_lookup(reg),
-                                    placeholder=_("Street and house, or the head's surname"))
-        self.add_field("household_id", _("Household"), self.household, get=self.household.value,
-                       set=lambda _v: None, raw=lambda: self.household._value,
-                       changed=self.household.chosen, parse_problem=CHOOSE)
+        self.household = LookupEdit(
+            household_lookup(reg), placeholder=_("Street and house, or the head's surname")
+        )
+        self.add_field(
+            "household_id",
+            _("Household"),
+            self.household,
+            get=self.household.value,
+            set=lambda _v: None,
+            raw=lambda: self.household._value,
+            changed=self.household.chosen,
+            parse_problem=CHOOSE,
+        )
         self.add_multiline("description", _("What happened"), lines=6)
         if applicant is not None:
             self.applicant.set_choice(*applicant)
@@ -47,9 +55,17 @@ class DisputeForm(FormDialog):
 
     def _person(self, name: str, caption: str, *, required: bool = False) -> LookupEdit:
         w = LookupEdit(person_lookup(self.reg), placeholder=_("Surname, PINFL or phone"))
-        self.add_field(name, caption, w, get=w.value, set=lambda _v: None,
-                       raw=lambda: w._value, changed=w.chosen, required=required,
-                       parse_problem=CHOOSE)
+        self.add_field(
+            name,
+            caption,
+            w,
+            get=w.value,
+            set=lambda _v: None,
+            raw=lambda: w._value,
+            changed=w.chosen,
+            required=required,
+            parse_problem=CHOOSE,
+        )
         return w
 
     def cross_check(self, values: dict[str, Any], problems: dict[str, str]) -> None:
@@ -62,8 +78,7 @@ class DisputeForm(FormDialog):
 
     def submit(self, values: dict[str, Any]) -> Any:
         values = dict(values)
-        parties = [(values.pop("applicant"), "applicant"), (values.pop("respondent"),
-                                                            "respondent")]
+        parties = [(values.pop("applicant"), "applicant"), (values.pop("respondent"), "respondent")]
         other = values.pop("other", None)
         if other:
             parties.append((other, "other"))
@@ -116,10 +131,12 @@ class StatusForm(FormDialog):
     def submit(self, values: dict[str, Any]) -> Any:
         if values.get("status") == "open":
             values = {"status": "open", "closed_on": None}
-        return disputes.update(self.reg, self.dispute.id, expected_version=self.dispute.version,
-                               **values)
+        return disputes.update(
+            self.reg, self.dispute.id, expected_version=self.dispute.version, **values
+        )
 
 
 def mark_examined(reg: Register, dispute: Any) -> Any:
-    return disputes.update(reg, dispute.id, expected_version=dispute.version,
-                           examined_at=datetime.now(UTC))
+    return disputes.update(
+        reg, dispute.id, expected_version=dispute.version, examined_at=datetime.now(UTC)
+    )

@@ -36,34 +36,64 @@ CHOOSE = N_("Choose from the suggestions: type, then Down and Enter.")
 
 
 class VisitForm(FormDialog):
-    def __init__(self, parent: QWidget | None, reg: Register, *,
-                 household_id: uuid.UUID | None = None, person_id: uuid.UUID | None = None,
-                 purpose: str | None = None) -> None:
+    def __init__(
+        self,
+        parent: QWidget | None,
+        reg: Register,
+        *,
+        household_id: uuid.UUID | None = None,
+        person_id: uuid.UUID | None = None,
+        purpose: str | None = None,
+    ) -> None:
         super().__init__(parent, _("Record a visit"))
         self.reg = reg
         self.person_id = person_id
         self._auto_due = ""
-        self.household = LookupEdit(household_lookup(reg),
-                                    placeholder=_("Street and house, or the head's surname"))
-        self.add_field("household_id", _("Household"), self.household, get=self.household.value,
-                       set=lambda _v: None, raw=lambda: self.household._value,
-                       changed=self.household.chosen, required=True, parse_problem=CHOOSE)
+        self.household = LookupEdit(
+            household_lookup(reg), placeholder=_("Street and house, or the head's surname")
+        )
+        self.add_field(
+            "household_id",
+            _("Household"),
+            self.household,
+            get=self.household.value,
+            set=lambda _v: None,
+            raw=lambda: self.household._value,
+            changed=self.household.chosen,
+            required=True,
+            parse_problem=CHOOSE,
+        )
         self.household.chosen.connect(self._household_chosen)
         self.add_datetime("visited_at", _("When"), required=True, default=datetime.now(UTC))
         self.met = CheckList()
         self.met.setMinimumHeight(110)
-        self.add_field("persons_met", _("Persons met (Space ticks)"), self.met,
-                       get=self.met.checked_ids, set=lambda _v: None, raw=self.met.checked_ids,
-                       changed=self.met.changed)
-        self.add_choice("purpose", _("Purpose"), enum_choices(VisitPurpose),
-                        default=purpose or "routine")
-        self.add_choice("direction", _("Direction of work"), enum_choices(Direction),
-                        default="supervision" if purpose == "supervision" else "public_order")
+        self.add_field(
+            "persons_met",
+            _("Persons met (Space ticks)"),
+            self.met,
+            get=self.met.checked_ids,
+            set=lambda _v: None,
+            raw=self.met.checked_ids,
+            changed=self.met.changed,
+        )
+        self.add_choice(
+            "purpose", _("Purpose"), enum_choices(VisitPurpose), default=purpose or "routine"
+        )
+        self.add_choice(
+            "direction",
+            _("Direction of work"),
+            enum_choices(Direction),
+            default="supervision" if purpose == "supervision" else "public_order",
+        )
         self.add_multiline("findings", _("Findings"), lines=3)
         self.add_multiline("measures", _("Measures taken"), lines=2)
         self.add_date("next_visit_due", _("Next visit"))
-        self.add_text("other_visitors", _("Also visited"), max_length=300,
-                      placeholder=_("e.g. the makhalla chairman"))
+        self.add_text(
+            "other_visitors",
+            _("Also visited"),
+            max_length=300,
+            placeholder=_("e.g. the makhalla chairman"),
+        )
         self.mark_clean()
         self.resize(640, 0)
         if household_id is not None:
@@ -89,8 +119,11 @@ class VisitForm(FormDialog):
 
         def work() -> tuple[ui_queries.HouseholdDetail, int]:
             detail = ui_queries.household_detail(reg, household_id, visit_limit=0)
-            key = "conflict_visit_days" if detail.household.conflict_family \
+            key = (
+                "conflict_visit_days"
+                if detail.household.conflict_family
                 else "household_visit_days"
+            )
             return detail, ui_queries.int_setting(reg, key)
 
         def done(result: tuple[ui_queries.HouseholdDetail, int]) -> None:
@@ -124,8 +157,9 @@ class VisitForm(FormDialog):
 
 
 class HouseholdForm(FormDialog):
-    def __init__(self, parent: QWidget | None, reg: Register, existing: Any = None, *,
-                 makhalla: str = "") -> None:
+    def __init__(
+        self, parent: QWidget | None, reg: Register, existing: Any = None, *, makhalla: str = ""
+    ) -> None:
         super().__init__(parent, _("Edit household") if existing else _("New household"))
         self.reg, self.existing = reg, existing
         self.add_text("street", _("Street"), required=True, max_length=200)
@@ -143,8 +177,9 @@ class HouseholdForm(FormDialog):
     def submit(self, values: dict[str, Any]) -> Any:
         if self.existing is None:
             return households.create(self.reg, **values)
-        return households.update(self.reg, self.existing.id,
-                                 expected_version=self.existing.version, **values)
+        return households.update(
+            self.reg, self.existing.id, expected_version=self.existing.version, **values
+        )
 
 
 class MemberForm(FormDialog):
@@ -152,11 +187,20 @@ class MemberForm(FormDialog):
         super().__init__(parent, _("Add a member"))
         self.reg, self.household_id = reg, household_id
         self.person = LookupEdit(person_lookup(reg), placeholder=_("Surname, PINFL or phone"))
-        self.add_field("person_id", _("Person"), self.person, get=self.person.value,
-                       set=lambda _v: None, raw=lambda: self.person._value,
-                       changed=self.person.chosen, required=True, parse_problem=CHOOSE)
-        self.add_text("relation", _("Relation"), max_length=60,
-                      placeholder=_("e.g. head, wife, son"))
+        self.add_field(
+            "person_id",
+            _("Person"),
+            self.person,
+            get=self.person.value,
+            set=lambda _v: None,
+            raw=lambda: self.person._value,
+            changed=self.person.chosen,
+            required=True,
+            parse_problem=CHOOSE,
+        )
+        self.add_text(
+            "relation", _("Relation"), max_length=60, placeholder=_("e.g. head, wife, son")
+        )
         self.mark_clean()
         self.resize(520, 0)
 

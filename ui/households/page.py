@@ -35,13 +35,13 @@ class HouseholdQuery:
 class HouseholdTableModel(PagedTableModel):
     columns = [
         Column("street", N_("Street"), lambda r: r.street, sort="street"),
-        Column("house", N_("House"), lambda r: r.house + (f"/{r.flat}" if r.flat else ""),
-               sort="house"),
+        Column(
+            "house", N_("House"), lambda r: r.house + (f"/{r.flat}" if r.flat else ""), sort="house"
+        ),
         Column("head", N_("Head of household"), lambda r: r.head_name),
         Column("members", N_("Members"), lambda r: str(r.members), align_right=True),
         Column("last_visit", N_("Last visit"), lambda r: fmt_date(r.last_visit)),
-        Column("conflict", N_("Conflict"),
-               lambda r: _("yes") if r.conflict_family else ""),
+        Column("conflict", N_("Conflict"), lambda r: _("yes") if r.conflict_family else ""),
     ]
 
     def __init__(self, reg: Register, parent: Any = None) -> None:
@@ -54,17 +54,23 @@ class HouseholdTableModel(PagedTableModel):
         return ui_queries.count_households(self.reg, fetch.query.filter)
 
     def page(self, fetch: Fetch, offset: int, limit: int) -> list[HouseholdRow]:
-        return ui_queries.household_rows(self.reg, fetch.query.filter, offset=offset,
-                                         limit=limit, sort=fetch.sort_key or "street",
-                                         descending=fetch.descending)
+        return ui_queries.household_rows(
+            self.reg,
+            fetch.query.filter,
+            offset=offset,
+            limit=limit,
+            sort=fetch.sort_key or "street",
+            descending=fetch.descending,
+        )
 
 
 class HouseholdView(DetailView):
     """One household: address, members, visits; the actions that change them."""
 
     def __init__(self, ctx: Context, parent: QWidget | None = None) -> None:
-        super().__init__(ctx, _("Choose a household in the list, or press Ctrl+N to add "
-                                "one."), parent)
+        super().__init__(
+            ctx, _("Choose a household in the list, or press Ctrl+N to add one."), parent
+        )
         self.detail: HouseholdDetail | None
         lay = self.body_layout
         self.address = QLabel()
@@ -72,41 +78,70 @@ class HouseholdView(DetailView):
         lay.addWidget(self.address)
         self.facts = muted_label()
         lay.addWidget(self.facts)
-        self.visit_button = button(_("Record visit"), self.record_visit,
-                                   tip=_("Record visit (Ctrl+R)"))
-        lay.addWidget(flow_row(
-            self.visit_button,
-            button(_("Edit"), self.edit),
-            button(_("Add member"), self.add_member),
-            button(_("Open person"), self.open_member,
-                   tip=_("Open the card of the chosen member")),
-            button(_("Print visit act…"), self.print_visit,
-                   tip=_("Print the act of the chosen visit (Ctrl+P)")),
-        ))
+        self.visit_button = button(
+            _("Record visit"), self.record_visit, tip=_("Record visit (Ctrl+R)")
+        )
+        lay.addWidget(
+            flow_row(
+                self.visit_button,
+                button(_("Edit"), self.edit),
+                button(_("Add member"), self.add_member),
+                button(
+                    _("Open person"), self.open_member, tip=_("Open the card of the chosen member")
+                ),
+                button(
+                    _("Print visit act…"),
+                    self.print_visit,
+                    tip=_("Print the act of the chosen visit (Ctrl+P)"),
+                ),
+            )
+        )
         lay.addWidget(section_label(_("Members")))
-        self.members = RecordTable(RecordTableModel([
-            Column("name", N_("Name"), lambda m: m.name),
-            Column("born", N_("Born"), lambda m: fmt_date(m.birth_date)),
-            Column("relation", N_("Relation"), lambda m: m.relation),
-            Column("registers", N_("Registers"), lambda m: ", ".join(
-                label(RegisterCategory, c) for c in m.registers)),
-        ], self, row_id=lambda m: m.person_id, alert=lambda m: bool(m.registers)))
+        self.members = RecordTable(
+            RecordTableModel(
+                [
+                    Column("name", N_("Name"), lambda m: m.name),
+                    Column("born", N_("Born"), lambda m: fmt_date(m.birth_date)),
+                    Column("relation", N_("Relation"), lambda m: m.relation),
+                    Column(
+                        "registers",
+                        N_("Registers"),
+                        lambda m: ", ".join(label(RegisterCategory, c) for c in m.registers),
+                    ),
+                ],
+                self,
+                row_id=lambda m: m.person_id,
+                alert=lambda m: bool(m.registers),
+            )
+        )
         self.members.setObjectName("householdMembers")
         self.members.horizontalHeader().resizeSection(0, 230)
         self.members.activated.connect(lambda _i: self.open_member())
         lay.addWidget(self.members, 2)
         lay.addWidget(section_label(_("Visits")))
-        self.visits = RecordTable(RecordTableModel([
-            Column("at", N_("When"), lambda v: fmt_datetime(v.visit.visited_at)),
-            Column("purpose", N_("Purpose"), lambda v: label(VisitPurpose, v.visit.purpose)),
-            Column("direction", N_("Direction"), lambda v: label(Direction, v.visit.direction)),
-            Column("met", N_("Persons met"), lambda v: ", ".join(v.persons_met)),
-            Column("findings", N_("Findings"), lambda v: v.visit.findings),
-        ], self, row_id=lambda v: v.visit.id, sort_value={"at": lambda v: v.visit.visited_at}))
+        self.visits = RecordTable(
+            RecordTableModel(
+                [
+                    Column("at", N_("When"), lambda v: fmt_datetime(v.visit.visited_at)),
+                    Column(
+                        "purpose", N_("Purpose"), lambda v: label(VisitPurpose, v.visit.purpose)
+                    ),
+                    Column(
+                        "direction", N_("Direction"), lambda v: label(Direction, v.visit.direction)
+                    ),
+                    Column("met", N_("Persons met"), lambda v: ", ".join(v.persons_met)),
+                    Column("findings", N_("Findings"), lambda v: v.visit.findings),
+                ],
+                self,
+                row_id=lambda v: v.visit.id,
+                sort_value={"at": lambda v: v.visit.visited_at},
+            )
+        )
         self.visits.setObjectName("householdVisits")
         resize_columns(self.visits, (120, 110, 130, 160))
-        self.visits_list = ListOrEmpty(self.visits, _("No visits yet. Press Ctrl+R to record "
-                                                      "the first one."))
+        self.visits_list = ListOrEmpty(
+            self.visits, _("No visits yet. Press Ctrl+R to record the first one.")
+        )
         lay.addWidget(self.visits_list, 3)
 
     def fetch(self, reg: Register, household_id: uuid.UUID) -> HouseholdDetail:
@@ -115,8 +150,12 @@ class HouseholdView(DetailView):
     def fill(self, d: HouseholdDetail) -> None:
         h = d.household
         self.address.setText(", ".join(x for x in (h.street, h.house, h.flat) if x))
-        facts = [h.makhalla, _("head: {name}").format(name=d.head_name) if d.head_name else "",
-                 _("conflict family: {v}").format(v=yes_no(h.conflict_family)), h.notes]
+        facts = [
+            h.makhalla,
+            _("head: {name}").format(name=d.head_name) if d.head_name else "",
+            _("conflict family: {v}").format(v=yes_no(h.conflict_family)),
+            h.notes,
+        ]
         self.facts.setText(" · ".join(x for x in facts if x))
         self.members.source.set_rows(d.members)
         self.visits.source.set_rows(d.visits)
@@ -162,8 +201,11 @@ class HouseholdsPage(PagedListPage):
         self.coverage.setMaximumWidth(260)
         self.coverage.setTextVisible(True)
         self.coverage_label = muted_label()
-        self.add_head(self.coverage_label, self.coverage,
-                      button(_("New household"), self.new_item, tip=_("New household (Ctrl+N)")))
+        self.add_head(
+            self.coverage_label,
+            self.coverage,
+            button(_("New household"), self.new_item, tip=_("New household (Ctrl+N)")),
+        )
         filters = self.filter_bar(_("Street and house, or the head's surname (Ctrl+F)"), 3)
         self.street = ChoiceBox([], empty=_("Every street"))
         self.street.currentIndexChanged.connect(self.apply_filter)
@@ -184,10 +226,14 @@ class HouseholdsPage(PagedListPage):
 
     def query(self) -> HouseholdQuery:
         since = ui_queries.quarter_start(today_local()) if self.unvisited.isChecked() else None
-        return HouseholdQuery(HouseholdFilter(text=self.search.text() or None,
-                                              street=self.street.code() or None,
-                                              conflict_only=self.conflict.isChecked(),
-                                              not_visited_since=since))
+        return HouseholdQuery(
+            HouseholdFilter(
+                text=self.search.text() or None,
+                street=self.street.code() or None,
+                conflict_only=self.conflict.isChecked(),
+                not_visited_since=since,
+            )
+        )
 
     def reload(self) -> None:
         reg = self.reg
@@ -205,15 +251,20 @@ class HouseholdsPage(PagedListPage):
         self.coverage.setValue(cov.visited)
         self.coverage.setFormat(f"{cov.visited} / {cov.total}")
         self.coverage_label.setText(_("Visited this quarter:"))
-        self.coverage.setToolTip(_("Households visited since {date}").format(
-            date=fmt_date(cov.since)))
+        self.coverage.setToolTip(
+            _("Households visited since {date}").format(date=fmt_date(cov.since))
+        )
 
     def count_text(self, total: int) -> str:
         return ngettext("{n} household", "{n} households", total).format(n=total)
 
     def empty_text(self) -> str:
-        if self.search.text() or self.street.code() or self.unvisited.isChecked() \
-                or self.conflict.isChecked():
+        if (
+            self.search.text()
+            or self.street.code()
+            or self.unvisited.isChecked()
+            or self.conflict.isChecked()
+        ):
             return _("No household matches. Clear the filters, or press Ctrl+N to add one.")
         return _("No households yet. Press Ctrl+N to add the first one.")
 

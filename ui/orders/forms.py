@@ -31,8 +31,15 @@ def _days_choices(days: list[int]) -> list[tuple[str, str]]:
 
 
 class OrderForm(FormDialog):
-    def __init__(self, parent: QWidget | None, reg: Register, *, protected: Any = None,
-                 respondent: Any = None, dispute_id: Any = None) -> None:
+    def __init__(
+        self,
+        parent: QWidget | None,
+        reg: Register,
+        *,
+        protected: Any = None,
+        respondent: Any = None,
+        dispute_id: Any = None,
+    ) -> None:
         super().__init__(parent, _("Issue a protection order"), columns=2)
         self.reg, self.dispute_id = reg, dispute_id
         self.add_text("number", _("Number"), max_length=40)
@@ -45,13 +52,20 @@ class OrderForm(FormDialog):
         self._columns[0].addRow("", self.end_label)
         self.use_column(1)
         self.prohibitions = CheckList()
-        self.prohibitions.set_items([(m.value, m.label) for m in Prohibition],
-                                    {"contact", "same_place"})
+        self.prohibitions.set_items(
+            [(m.value, m.label) for m in Prohibition], {"contact", "same_place"}
+        )
         self.prohibitions.setMinimumHeight(120)
-        self.add_field("prohibitions", _("Prohibitions (Space ticks)"), self.prohibitions,
-                       get=lambda: ",".join(self.prohibitions.checked_ids()), set=lambda _v: None,
-                       raw=self.prohibitions.checked_ids, changed=self.prohibitions.changed,
-                       required=True)
+        self.add_field(
+            "prohibitions",
+            _("Prohibitions (Space ticks)"),
+            self.prohibitions,
+            get=lambda: ",".join(self.prohibitions.checked_ids()),
+            set=lambda _v: None,
+            raw=self.prohibitions.checked_ids,
+            changed=self.prohibitions.changed,
+            required=True,
+        )
         self.add_multiline("grounds", _("Grounds"), required=True, lines=3)
         self.add_multiline("duties", _("Duties of the respondent"), lines=2)
         if protected is not None:
@@ -62,14 +76,23 @@ class OrderForm(FormDialog):
         self.duration.currentIndexChanged.connect(self._show_end)
         self.mark_clean()
         self.resize(900, 0)
-        ops.Op(self, lambda: ui_queries.allowed_days(reg, "initial")) \
-            .success(self._fill_durations).run()
+        ops.Op(self, lambda: ui_queries.allowed_days(reg, "initial")).success(
+            self._fill_durations
+        ).run()
 
     def _person(self, name: str, caption: str) -> LookupEdit:
         w = LookupEdit(person_lookup(self.reg), placeholder=_("Surname, PINFL or phone"))
-        self.add_field(name, caption, w, get=w.value, set=lambda _v: None,
-                       raw=lambda: w._value, changed=w.chosen, required=True,
-                       parse_problem=CHOOSE)
+        self.add_field(
+            name,
+            caption,
+            w,
+            get=w.value,
+            set=lambda _v: None,
+            raw=lambda: w._value,
+            changed=w.chosen,
+            required=True,
+            parse_problem=CHOOSE,
+        )
         return w
 
     def _fill_durations(self, days: list[int]) -> None:
@@ -97,8 +120,7 @@ class OrderForm(FormDialog):
     def cross_check(self, values: dict[str, Any], problems: dict[str, str]) -> None:
         p, r = values.get("protected_person_id"), values.get("respondent_person_id")
         if p and r and p == r:
-            problems["respondent_person_id"] = N_("The respondent cannot be the protected "
-                                                  "person.")
+            problems["respondent_person_id"] = N_("The respondent cannot be the protected person.")
 
     def submit(self, values: dict[str, Any]) -> Any:
         values = dict(values)
@@ -119,8 +141,7 @@ class ExtendForm(FormDialog):
         self.add_multiline("reason", _("Reason"), required=True, lines=3)
         self.mark_clean()
         self.resize(460, 0)
-        ops.Op(self, lambda: ui_queries.allowed_days(reg, "extension")) \
-            .success(self._fill).run()
+        ops.Op(self, lambda: ui_queries.allowed_days(reg, "extension")).success(self._fill).run()
 
     def _fill(self, days: list[int]) -> None:
         for code, text in _days_choices(days):
@@ -131,8 +152,13 @@ class ExtendForm(FormDialog):
         self.mark_clean()
 
     def submit(self, values: dict[str, Any]) -> Any:
-        return orders.extend(self.reg, self.order.id, days=int(values["days"]),
-                             reason=values.get("reason", ""), on=values.get("on"))
+        return orders.extend(
+            self.reg,
+            self.order.id,
+            days=int(values["days"]),
+            reason=values.get("reason", ""),
+            on=values.get("on"),
+        )
 
 
 class BreachForm(FormDialog):

@@ -56,8 +56,13 @@ from ui.widgets.record_table import RecordTable, RecordTableModel
 
 log = logging.getLogger(__name__)
 
-ACTION_NAMES = {"create": N_("added"), "update": N_("changed"), "close": N_("closed"),
-                "print": N_("printed"), "export": N_("exported")}
+ACTION_NAMES = {
+    "create": N_("added"),
+    "update": N_("changed"),
+    "close": N_("closed"),
+    "print": N_("printed"),
+    "export": N_("exported"),
+}
 
 
 def _details(table: str, details: str) -> str:
@@ -88,8 +93,9 @@ class PersonCardView(QWidget):
         self.load_ms = 0.0
         outer = QVBoxLayout(self)
         outer.setContentsMargins(6, 0, 0, 0)
-        self.empty = EmptyState(_("Choose a person in the list to see their card, or press "
-                                  "Ctrl+N to add one."))
+        self.empty = EmptyState(
+            _("Choose a person in the list to see their card, or press Ctrl+N to add one.")
+        )
         outer.addWidget(self.empty)
         self.body = QWidget()
         outer.addWidget(self.body, 1)
@@ -104,10 +110,16 @@ class PersonCardView(QWidget):
         grid.setHorizontalSpacing(14)
         grid.setVerticalSpacing(2)
         self.facts: dict[str, QLabel] = {}
-        facts = [("born", _("Born")), ("pinfl", _("PINFL")), ("passport", _("Passport")),
-                 ("phone", _("Phone")), ("address", _("Address")),
-                 ("workplace", _("Work or study")), ("registers", _("Registers")),
-                 ("notes", _("Notes"))]
+        facts = [
+            ("born", _("Born")),
+            ("pinfl", _("PINFL")),
+            ("passport", _("Passport")),
+            ("phone", _("Phone")),
+            ("address", _("Address")),
+            ("workplace", _("Work or study")),
+            ("registers", _("Registers")),
+            ("notes", _("Notes")),
+        ]
         for i, (key, caption) in enumerate(facts):
             cap = muted_label(caption)
             val = QLabel()
@@ -152,13 +164,18 @@ class PersonCardView(QWidget):
         """The card's shortcuts work anywhere in ``scope`` (the Persons screen), so Ctrl+E
         edits the person chosen in the table without first moving into the card."""
         for key, keys in self._keys.items():
-            QShortcut(QKeySequence(keys), scope, activated=lambda k=key: self.act(k),
-                      context=Qt.ShortcutContext.WidgetWithChildrenShortcut)
+            QShortcut(
+                QKeySequence(keys),
+                scope,
+                activated=lambda k=key: self.act(k),
+                context=Qt.ShortcutContext.WidgetWithChildrenShortcut,
+            )
 
     # --- tabs ----------------------------------------------------------------------
 
-    def _tab(self, key: str, title: str, columns: list[Column], empty: str,
-             **kwargs: Any) -> RecordTable:
+    def _tab(
+        self, key: str, title: str, columns: list[Column], empty: str, **kwargs: Any
+    ) -> RecordTable:
         model = RecordTableModel(columns, self, **kwargs)
         table = RecordTable(model)
         table.setObjectName(f"card_{key}")
@@ -176,19 +193,32 @@ class PersonCardView(QWidget):
         reg_tab = QWidget()
         rl = QVBoxLayout(reg_tab)
         rl.setContentsMargins(0, 0, 0, 0)
-        model = RecordTableModel([
-            Column("category", N_("Register"), lambda e: label(RegisterCategory, e.category)),
-            Column("start", N_("From"), lambda e: fmt_date(e.start_date)),
-            Column("end", N_("Until"), lambda e: fmt_date(e.end_date)),
-            Column("every", N_("Check-in every"),
-                   lambda e: days_label(e.checkin_every_days)),
-            Column("risk", N_("Risk"), lambda e: label(RiskLevel, e.risk_level)),
-            Column("status", N_("Status"), lambda e: label(EntryStatus, e.status)),
-            Column("basis", N_("Basis"), lambda e: " ".join(
-                x for x in (e.basis_body, e.basis_number and f"№ {e.basis_number}",
-                            fmt_date(e.basis_date), e.basis_article and
-                            _("art. {article}").format(article=e.basis_article)) if x)),
-        ], self, alert=entry_alert)
+        model = RecordTableModel(
+            [
+                Column("category", N_("Register"), lambda e: label(RegisterCategory, e.category)),
+                Column("start", N_("From"), lambda e: fmt_date(e.start_date)),
+                Column("end", N_("Until"), lambda e: fmt_date(e.end_date)),
+                Column("every", N_("Check-in every"), lambda e: days_label(e.checkin_every_days)),
+                Column("risk", N_("Risk"), lambda e: label(RiskLevel, e.risk_level)),
+                Column("status", N_("Status"), lambda e: label(EntryStatus, e.status)),
+                Column(
+                    "basis",
+                    N_("Basis"),
+                    lambda e: " ".join(
+                        x
+                        for x in (
+                            e.basis_body,
+                            e.basis_number and f"№ {e.basis_number}",
+                            fmt_date(e.basis_date),
+                            e.basis_article and _("art. {article}").format(article=e.basis_article),
+                        )
+                        if x
+                    ),
+                ),
+            ],
+            self,
+            alert=entry_alert,
+        )
         self.registers = RecordTable(model)
         self.registers.setObjectName("card_registers")
         self.tables["registers"] = self.registers
@@ -208,75 +238,130 @@ class PersonCardView(QWidget):
         self.tabs.addTab(reg_tab, _("Registers"))
         self._titles.append(_("Registers"))
 
-        self._tab("check_ins", _("Check-ins"), empty=_(
-            "No check-ins recorded. Ctrl+K records one."), columns=[
-            Column("at", N_("When"), lambda c: fmt_datetime(c.at)),
-            Column("kind", N_("How"), lambda c: label(CheckInKind, c.kind)),
-            Column("result", N_("Result"), lambda c: label(CheckInResult, c.result)),
-            Column("notes", N_("Notes"), lambda c: c.notes),
-        ], alert=lambda c: c.result == "violation", sort_value={"at": lambda c: c.at})
-        self._tab("violations", _("Violations"), empty=_(
-            "No violations recorded."), columns=[
-            Column("at", N_("When"), lambda v: fmt_datetime(v.at)),
-            Column("what", N_("What was broken"), lambda v: v.what),
-            Column("outcome", N_("What followed"), lambda v: label(ViolationOutcome, v.outcome)),
-            Column("notes", N_("Notes"), lambda v: v.notes),
-        ], sort_value={"at": lambda v: v.at})
-        self._tab("visits", _("Visits"), empty=_(
-            "Not met on any visit yet. Ctrl+R records a visit."), columns=[
-            Column("at", N_("When"), lambda v: fmt_datetime(v.visited_at)),
-            Column("purpose", N_("Purpose"), lambda v: label(VisitPurpose, v.purpose)),
-            Column("visitor", N_("Visited by"), lambda v: v.visitor_name),
-            Column("findings", N_("Findings"), lambda v: v.findings),
-            Column("measures", N_("Measures taken"), lambda v: v.measures),
-        ], sort_value={"at": lambda v: v.visited_at})
-        self._tab("disputes", _("Disputes"), empty=_(
-            "Not a party to any family dispute."), columns=[
-            Column("at", N_("Reported"), lambda d: fmt_datetime(d[0].reported_at)),
-            Column("role", N_("Role"), lambda d: label(PartyRole, d[1])),
-            Column("nature", N_("Nature"), lambda d: label(DisputeNature, d[0].nature)),
-            Column("status", N_("Status"), lambda d: label(DisputeStatus, d[0].status)),
-            Column("description", N_("Description"), lambda d: d[0].description),
-        ], row_id=lambda d: d[0].id, sort_value={"at": lambda d: d[0].reported_at})
-        self._tab("orders", _("Orders"), empty=_(
-            "No protection orders."), columns=[
-            Column("number", N_("Number"), lambda o: o.number),
-            Column("role", N_("Role"), lambda o: _("protected") if o.protected_person_id
-                   == self.person_id else _("respondent")),
-            Column("from", N_("From"), lambda o: fmt_date(o.start_date)),
-            Column("until", N_("Until"), lambda o: fmt_date(o.end_date)),
-            Column("status", N_("Status"), lambda o: label(OrderStatus, o.status)),
-        ], sort_value={"from": lambda o: o.start_date, "until": lambda o: o.end_date})
-        self._tab("measures", _("Measures"), empty=_(
-            "No preventive measures. Ctrl+M records one."), columns=[
-            Column("on", N_("Date"), lambda m: fmt_date(m.on)),
-            Column("kind", N_("Measure"), lambda m: label(MeasureKind, m.kind)),
-            Column("subject", N_("Subject"), lambda m: m.subject),
-            Column("place", N_("Place"), lambda m: m.place),
-        ], sort_value={"on": lambda m: m.on})
-        self._tab("offences", _("Offences"), empty=_(
-            "No administrative offence cases."), columns=[
-            Column("at", N_("Drawn up"), lambda o: fmt_datetime(o.drawn_up_at)),
-            Column("article", N_("Article"), lambda o: o.article),
-            Column("substance", N_("Substance"), lambda o: o.substance),
-        ], sort_value={"at": lambda o: o.drawn_up_at})
-        self._tab("documents", _("Documents"), empty=_(
-            "No documents issued."), columns=[
-            Column("number", N_("Number"), lambda d: d.number),
-            Column("kind", N_("Document"), lambda d: label(DocumentKind, d.kind)),
-            Column("issued", N_("Issued"), lambda d: fmt_datetime(d.issued_at)),
-        ], sort_value={"issued": lambda d: d.issued_at})
+        self._tab(
+            "check_ins",
+            _("Check-ins"),
+            empty=_("No check-ins recorded. Ctrl+K records one."),
+            columns=[
+                Column("at", N_("When"), lambda c: fmt_datetime(c.at)),
+                Column("kind", N_("How"), lambda c: label(CheckInKind, c.kind)),
+                Column("result", N_("Result"), lambda c: label(CheckInResult, c.result)),
+                Column("notes", N_("Notes"), lambda c: c.notes),
+            ],
+            alert=lambda c: c.result == "violation",
+            sort_value={"at": lambda c: c.at},
+        )
+        self._tab(
+            "violations",
+            _("Violations"),
+            empty=_("No violations recorded."),
+            columns=[
+                Column("at", N_("When"), lambda v: fmt_datetime(v.at)),
+                Column("what", N_("What was broken"), lambda v: v.what),
+                Column(
+                    "outcome", N_("What followed"), lambda v: label(ViolationOutcome, v.outcome)
+                ),
+                Column("notes", N_("Notes"), lambda v: v.notes),
+            ],
+            sort_value={"at": lambda v: v.at},
+        )
+        self._tab(
+            "visits",
+            _("Visits"),
+            empty=_("Not met on any visit yet. Ctrl+R records a visit."),
+            columns=[
+                Column("at", N_("When"), lambda v: fmt_datetime(v.visited_at)),
+                Column("purpose", N_("Purpose"), lambda v: label(VisitPurpose, v.purpose)),
+                Column("visitor", N_("Visited by"), lambda v: v.visitor_name),
+                Column("findings", N_("Findings"), lambda v: v.findings),
+                Column("measures", N_("Measures taken"), lambda v: v.measures),
+            ],
+            sort_value={"at": lambda v: v.visited_at},
+        )
+        self._tab(
+            "disputes",
+            _("Disputes"),
+            empty=_("Not a party to any family dispute."),
+            columns=[
+                Column("at", N_("Reported"), lambda d: fmt_datetime(d[0].reported_at)),
+                Column("role", N_("Role"), lambda d: label(PartyRole, d[1])),
+                Column("nature", N_("Nature"), lambda d: label(DisputeNature, d[0].nature)),
+                Column("status", N_("Status"), lambda d: label(DisputeStatus, d[0].status)),
+                Column("description", N_("Description"), lambda d: d[0].description),
+            ],
+            row_id=lambda d: d[0].id,
+            sort_value={"at": lambda d: d[0].reported_at},
+        )
+        self._tab(
+            "orders",
+            _("Orders"),
+            empty=_("No protection orders."),
+            columns=[
+                Column("number", N_("Number"), lambda o: o.number),
+                Column(
+                    "role",
+                    N_("Role"),
+                    lambda o: (
+                        _("protected")
+                        if o.protected_person_id == self.person_id
+                        else _("respondent")
+                    ),
+                ),
+                Column("from", N_("From"), lambda o: fmt_date(o.start_date)),
+                Column("until", N_("Until"), lambda o: fmt_date(o.end_date)),
+                Column("status", N_("Status"), lambda o: label(OrderStatus, o.status)),
+            ],
+            sort_value={"from": lambda o: o.start_date, "until": lambda o: o.end_date},
+        )
+        self._tab(
+            "measures",
+            _("Measures"),
+            empty=_("No preventive measures. Ctrl+M records one."),
+            columns=[
+                Column("on", N_("Date"), lambda m: fmt_date(m.on)),
+                Column("kind", N_("Measure"), lambda m: label(MeasureKind, m.kind)),
+                Column("subject", N_("Subject"), lambda m: m.subject),
+                Column("place", N_("Place"), lambda m: m.place),
+            ],
+            sort_value={"on": lambda m: m.on},
+        )
+        self._tab(
+            "offences",
+            _("Offences"),
+            empty=_("No administrative offence cases."),
+            columns=[
+                Column("at", N_("Drawn up"), lambda o: fmt_datetime(o.drawn_up_at)),
+                Column("article", N_("Article"), lambda o: o.article),
+                Column("substance", N_("Substance"), lambda o: o.substance),
+            ],
+            sort_value={"at": lambda o: o.drawn_up_at},
+        )
+        self._tab(
+            "documents",
+            _("Documents"),
+            empty=_("No documents issued."),
+            columns=[
+                Column("number", N_("Number"), lambda d: d.number),
+                Column("kind", N_("Document"), lambda d: label(DocumentKind, d.kind)),
+                Column("issued", N_("Issued"), lambda d: fmt_datetime(d.issued_at)),
+            ],
+            sort_value={"issued": lambda d: d.issued_at},
+        )
         # Several documents can be chosen and printed in one go (Print selected documents).
-        self.tables["documents"].setSelectionMode(
-            QAbstractItemView.SelectionMode.ExtendedSelection)
-        self._tab("history", _("History"), empty=_(
-            "Nothing recorded yet."), columns=[
-            Column("at", N_("When"), lambda a: fmt_datetime(a.at)),
-            Column("user", N_("User"), lambda a: a.user_login),
-            Column("action", N_("Action"), lambda a: _(ACTION_NAMES.get(a.action, a.action))),
-            Column("record", N_("Record"), lambda a: table_name(a.table_name)),
-            Column("details", N_("Details"), lambda a: _details(a.table_name, a.details)),
-        ], sort_value={"at": lambda a: a.at})
+        self.tables["documents"].setSelectionMode(QAbstractItemView.SelectionMode.ExtendedSelection)
+        self._tab(
+            "history",
+            _("History"),
+            empty=_("Nothing recorded yet."),
+            columns=[
+                Column("at", N_("When"), lambda a: fmt_datetime(a.at)),
+                Column("user", N_("User"), lambda a: a.user_login),
+                Column("action", N_("Action"), lambda a: _(ACTION_NAMES.get(a.action, a.action))),
+                Column("record", N_("Record"), lambda a: table_name(a.table_name)),
+                Column("details", N_("Details"), lambda a: _details(a.table_name, a.details)),
+            ],
+            sort_value={"at": lambda a: a.at},
+        )
 
     # --- loading -------------------------------------------------------------------
 
@@ -300,8 +385,9 @@ class PersonCardView(QWidget):
             elif self._requested == person_id:
                 ops.show_failure(self, exc)
 
-        ops.Op(self, lambda: person_card(reg, person_id), name="person_card") \
-            .success(done).failure(failed).run()
+        ops.Op(self, lambda: person_card(reg, person_id), name="person_card").success(done).failure(
+            failed
+        ).run()
 
     def reload(self) -> None:
         if self.person_id is not None:
@@ -319,33 +405,65 @@ class PersonCardView(QWidget):
         born = fmt_date(p.birth_date)
         if p.birth_date:
             age = (today_local() - p.birth_date).days // 365
-            born = _("{date} ({age} y.), {sex}").format(date=born, age=age,
-                                                         sex=label(Sex, p.sex))
-        address = ", ".join(x for x in (p.makhalla, p.street, p.house and p.house,
-                                        p.flat and _("flat {flat}").format(flat=p.flat)) if x)
+            born = _("{date} ({age} y.), {sex}").format(date=born, age=age, sex=label(Sex, p.sex))
+        address = ", ".join(
+            x
+            for x in (
+                p.makhalla,
+                p.street,
+                p.house and p.house,
+                p.flat and _("flat {flat}").format(flat=p.flat),
+            )
+            if x
+        )
         active = [e for e in card.registers if e.status == "active"]
-        regs = "; ".join(f"{label(RegisterCategory, e.category)} ({label(RiskLevel, e.risk_level)})"
-                         for e in active)
-        values = {"born": born, "pinfl": p.pinfl or "—", "passport": p.passport or "—",
-                  "phone": ", ".join(x for x in (p.phone, p.phone2) if x) or "—",
-                  "address": address or "—", "workplace": p.workplace or "—",
-                  "registers": regs or _("not on any register"), "notes": p.notes or "—"}
+        regs = "; ".join(
+            f"{label(RegisterCategory, e.category)} ({label(RiskLevel, e.risk_level)})"
+            for e in active
+        )
+        values = {
+            "born": born,
+            "pinfl": p.pinfl or "—",
+            "passport": p.passport or "—",
+            "phone": ", ".join(x for x in (p.phone, p.phone2) if x) or "—",
+            "address": address or "—",
+            "workplace": p.workplace or "—",
+            "registers": regs or _("not on any register"),
+            "notes": p.notes or "—",
+        }
         for key, text in values.items():
             self.facts[key].setText(text)
         data = {
-            "registers": card.registers, "check_ins": card.check_ins,
-            "violations": card.violations, "visits": card.visits, "disputes": card.disputes,
-            "orders": card.orders, "measures": card.measures, "offences": card.offences,
-            "documents": card.documents, "history": card.history,
+            "registers": card.registers,
+            "check_ins": card.check_ins,
+            "violations": card.violations,
+            "visits": card.visits,
+            "disputes": card.disputes,
+            "orders": card.orders,
+            "measures": card.measures,
+            "offences": card.offences,
+            "documents": card.documents,
+            "history": card.history,
         }
-        for i, key in enumerate(["registers", "check_ins", "violations", "visits", "disputes",
-                                 "orders", "measures", "offences", "documents", "history"]):
+        for i, key in enumerate(
+            [
+                "registers",
+                "check_ins",
+                "violations",
+                "visits",
+                "disputes",
+                "orders",
+                "measures",
+                "offences",
+                "documents",
+                "history",
+            ]
+        ):
             rows = data[key]
             self.tables[key].source.set_rows(rows)
             if key in self.holders:
                 self.holders[key].show_list(bool(rows))
-            self.tabs.setTabText(i, f"{self._titles[i]} ({len(rows)})" if rows
-                                 else self._titles[i])
+            self.tabs.setTabText(i, f"{self._titles[i]} ({len(rows)})" if rows else self._titles[i])
         if card.registers:
             self.registers.selectRow(0)
         self._entry_selected()
@@ -358,16 +476,21 @@ class PersonCardView(QWidget):
         self.edit_entry.setEnabled(e is not None)
         self.remove_entry.setEnabled(e is not None and e.status != "removed")
         if e is None:
-            self.conditions.setText(_("Not on any register. Ctrl+Shift+R adds an entry.")
-                                    if self.card is not None and not self.card.registers
-                                    else "")
+            self.conditions.setText(
+                _("Not on any register. Ctrl+Shift+R adds an entry.")
+                if self.card is not None and not self.card.registers
+                else ""
+            )
             return
         parts = []
         if e.conditions:
             parts.append(_("Conditions:") + "\n" + e.conditions)
         if e.status == "removed":
-            parts.append(_("Removed on {date}: {reason}").format(
-                date=fmt_date(e.removal_date), reason=e.removal_reason))
+            parts.append(
+                _("Removed on {date}: {reason}").format(
+                    date=fmt_date(e.removal_date), reason=e.removal_reason
+                )
+            )
         self.conditions.setText("\n".join(parts))
 
     # --- actions -------------------------------------------------------------------
@@ -379,8 +502,18 @@ class PersonCardView(QWidget):
 
         assert self.card is not None
         tab = self.tabs.currentIndex()
-        key = ["registers", "check_ins", "violations", "visits", "disputes", "orders",
-               "measures", "offences", "documents", "history"][tab]
+        key = [
+            "registers",
+            "check_ins",
+            "violations",
+            "visits",
+            "disputes",
+            "orders",
+            "measures",
+            "offences",
+            "documents",
+            "history",
+        ][tab]
         row = self.tables[key].current_record() if key in self.tables else None
         if row is not None:
             if key == "visits":
@@ -414,8 +547,13 @@ class PersonCardView(QWidget):
             if not ids:
                 from ui import seams
 
-                seams.show_info(self, _("Choose the documents on the Documents tab first "
-                                        "(Ctrl+click or Shift+click for several)."))
+                seams.show_info(
+                    self,
+                    _(
+                        "Choose the documents on the Documents tab first "
+                        "(Ctrl+click or Shift+click for several)."
+                    ),
+                )
                 return
             printing.print_several(self.ctx, self, ids)
             return

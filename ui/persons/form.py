@@ -48,8 +48,14 @@ def check_phone(value: str, _values: dict[str, Any]) -> str | None:
 
 
 class PersonForm(FormDialog):
-    def __init__(self, parent: QWidget | None, reg: Register, existing: Any = None, *,
-                 defaults: dict[str, Any] | None = None) -> None:
+    def __init__(
+        self,
+        parent: QWidget | None,
+        reg: Register,
+        existing: Any = None,
+        *,
+        defaults: dict[str, Any] | None = None,
+    ) -> None:
         super().__init__(parent, _("Edit person") if existing else _("New person"), columns=2)
         self.reg = reg
         self.existing = existing
@@ -57,14 +63,24 @@ class PersonForm(FormDialog):
         self.add_section(_("Identity"))
         self.add_text("surname", _("Surname"), required=True, max_length=100)
         self.add_text("given_name", _("Given name"), required=True, max_length=100)
-        self.add_text("patronymic", _("Patronymic"), max_length=100,
-                      placeholder=_("e.g. Anvarovna or Dilmurod qizi"))
+        self.add_text(
+            "patronymic",
+            _("Patronymic"),
+            max_length=100,
+            placeholder=_("e.g. Anvarovna or Dilmurod qizi"),
+        )
         self.add_date("birth_date", _("Birth date"), required=True, validate=check_birth)
         self.add_choice("sex", _("Sex"), enum_choices(Sex), default="m", required=True)
-        self.add_text("pinfl", _("PINFL"), validate=check_pinfl, max_length=20,
-                      placeholder=_("14 digits"))
-        self.add_text("passport", _("Passport or ID card"), validate=check_passport,
-                      max_length=12, placeholder="AC1234567")
+        self.add_text(
+            "pinfl", _("PINFL"), validate=check_pinfl, max_length=20, placeholder=_("14 digits")
+        )
+        self.add_text(
+            "passport",
+            _("Passport or ID card"),
+            validate=check_passport,
+            max_length=12,
+            placeholder="AC1234567",
+        )
         self.add_text("workplace", _("Work or study place"), max_length=300)
         self.use_column(1)
         self.add_section(_("Address and contacts"))
@@ -98,9 +114,13 @@ class PersonForm(FormDialog):
         def found(hits: list[Any]) -> None:
             if hits:
                 names = "; ".join(f"{h.full_name}, {fmt_date(h.birth_date)}" for h in hits[:3])
-                if not seams.ask_confirm(self, _(
+                if not seams.ask_confirm(
+                    self,
+                    _(
                         "This person may already be in the register: {names}. "
-                        "Add a new person anyway?").format(names=names)):
+                        "Add a new person anyway?"
+                    ).format(names=names),
+                ):
                     return
             self._checked = True
             try:
@@ -108,13 +128,20 @@ class PersonForm(FormDialog):
             finally:
                 self._checked = False
 
-        ops.Op(self, lambda: finder(reg, surname=values.get("surname", ""),
-                                    given_name=values.get("given_name", ""),
-                                    birth_date=values.get("birth_date")),
-               name="likely_duplicates").success(found).run()
+        ops.Op(
+            self,
+            lambda: finder(
+                reg,
+                surname=values.get("surname", ""),
+                given_name=values.get("given_name", ""),
+                birth_date=values.get("birth_date"),
+            ),
+            name="likely_duplicates",
+        ).success(found).run()
 
     def submit(self, values: dict[str, Any]) -> Any:
         if self.existing is None:
             return persons.create(self.reg, **values)
-        return persons.update(self.reg, self.existing.id, expected_version=self.existing.version,
-                              **values)
+        return persons.update(
+            self.reg, self.existing.id, expected_version=self.existing.version, **values
+        )

@@ -85,5 +85,11 @@ class PersonTableModel(PagedTableModel):
         return count_persons(self.reg, fetch.query)
 
     def page(self, fetch: Fetch, offset: int, limit: int) -> list[PersonRow]:
-        return person_rows(self.reg, fetch.query, offset=offset, limit=limit,
-                           sort=fetch.sort_key or "surname", descending=fetch.descending)
+        return person_rows(
+            self.reg,
+            fetch.query,
+            offset=offset,
+            limit=limit,
+            sort=fetch.sort_key or "surname",
+            descending=fetch.descending,
+        )

@@ -32,10 +32,22 @@ log = logging.getLogger(__name__)
 class PersonsPage(PagedListPage):
     key = "persons"
     nav_title = N_("Persons")
-    tables = ("person", "register_entry", "check_in", "violation", "household_visit",
-              "visit_person", "family_dispute", "dispute_party", "protection_order",
-              "preventive_measure", "citizen_contribution", "household_member",
-              "issued_document", "offence_case")
+    tables = (
+        "person",
+        "register_entry",
+        "check_in",
+        "violation",
+        "household_visit",
+        "visit_person",
+        "family_dispute",
+        "dispute_party",
+        "protection_order",
+        "preventive_measure",
+        "citizen_contribution",
+        "household_member",
+        "issued_document",
+        "offence_case",
+    )
     split_sizes = (600, 560)
     model: PersonTableModel
 
@@ -44,17 +56,21 @@ class PersonsPage(PagedListPage):
         self.new_button = button(_("New person"), self.new_item, tip=_("New person (Ctrl+N)"))
         self.add_head(self.new_button)
 
-        filters = self.filter_bar(_("Search: name in any script, PINFL, passport, phone "
-                                    "(Ctrl+F)"), 4)
+        filters = self.filter_bar(
+            _("Search: name in any script, PINFL, passport, phone (Ctrl+F)"), 4
+        )
         self.search.returnPressed.connect(self._focus_table)
         self.category = ChoiceBox(enum_choices(RegisterCategory), empty=_("Any register"))
         self.status = ChoiceBox(enum_choices(EntryStatus), empty=_("Any status"))
         self.risk = ChoiceBox(enum_choices(RiskLevel), empty=_("Any risk"))
         self.makhalla = ChoiceBox([], empty=_("Any makhalla"))
         self.on_register = QCheckBox(_("On a register"))
-        for w, tip in ((self.category, _("Register category")), (self.status,
-                       _("Status of the register entry")), (self.risk, _("Risk level")),
-                       (self.makhalla, _("Makhalla"))):
+        for w, tip in (
+            (self.category, _("Register category")),
+            (self.status, _("Status of the register entry")),
+            (self.risk, _("Risk level")),
+            (self.makhalla, _("Makhalla")),
+        ):
             w.setToolTip(tip)
             w.setMaximumWidth(230 if w is self.category else 150)
             # Narrower than its longest choice when the window is (the open list shows
@@ -67,10 +83,20 @@ class PersonsPage(PagedListPage):
         self.layout_.addLayout(filters)
 
         self.model = PersonTableModel(ctx.reg, self)
-        widths = {"name": 228, "birth_date": 86, "pinfl": 126, "registers": 220, "risk": 70,
-                  "passport": 96, "phone": 120, "address": 180, "makhalla": 120}
-        table = self.add_table("personsTable",
-                               [widths.get(col.key, 120) for col in self.model.columns])
+        widths = {
+            "name": 228,
+            "birth_date": 86,
+            "pinfl": 126,
+            "registers": 220,
+            "risk": 70,
+            "passport": 96,
+            "phone": 120,
+            "address": 180,
+            "makhalla": 120,
+        }
+        table = self.add_table(
+            "personsTable", [widths.get(col.key, 120) for col in self.model.columns]
+        )
         header = table.horizontalHeader()
         header.setContextMenuPolicy(Qt.ContextMenuPolicy.CustomContextMenu)
         header.customContextMenuRequested.connect(self._header_menu)
@@ -98,39 +124,50 @@ class PersonsPage(PagedListPage):
             act = QAction(_(col.header), menu, checkable=True)
             act.setChecked(not header.isSectionHidden(i))
             act.setEnabled(i != 0)
-            act.toggled.connect(lambda on, i=i: (header.setSectionHidden(i, not on),
-                                                 self._save_columns()))
+            act.toggled.connect(
+                lambda on, i=i: (header.setSectionHidden(i, not on), self._save_columns())
+            )
             menu.addAction(act)
         menu.popup(header.mapToGlobal(pos))
 
     # --- filtering -------------------------------------------------------------------
 
     def query(self) -> PersonQuery:
-        f = PersonFilter(category=self.category.code() or None,
-                         status=self.status.code() or None, risk=self.risk.code() or None,
-                         makhalla=self.makhalla.code() or None,
-                         on_register=True if self.on_register.isChecked() else None)
+        f = PersonFilter(
+            category=self.category.code() or None,
+            status=self.status.code() or None,
+            risk=self.risk.code() or None,
+            makhalla=self.makhalla.code() or None,
+            on_register=True if self.on_register.isChecked() else None,
+        )
         return PersonQuery(self.search.text(), f)
 
     def reload(self) -> None:
         if not self._makhallas_loaded:
             self._makhallas_loaded = True
-            ops.Op(self, lambda: ui_queries.makhallas(self.reg)) \
-                .success(lambda names: self.makhalla.set_choices((n, n) for n in names)).run()
+            ops.Op(self, lambda: ui_queries.makhallas(self.reg)).success(
+                lambda names: self.makhalla.set_choices((n, n) for n in names)
+            ).run()
         super().reload()
 
     def count_text(self, total: int) -> str:
         return ngettext("{n} person", "{n} persons", total).format(n=total)
 
     def empty_text(self) -> str:
-        filtered = bool(self.search.text().strip()) or any(
-            w.code() for w in (self.category, self.status, self.risk, self.makhalla)) or \
-            self.on_register.isChecked()
+        filtered = (
+            bool(self.search.text().strip())
+            or any(w.code() for w in (self.category, self.status, self.risk, self.makhalla))
+            or self.on_register.isChecked()
+        )
         if filtered:
-            return _("Nobody matches. Check the spelling or clear the filters; press Ctrl+N "
-                     "to add a new person.")
-        return _("The register has no persons yet. Press Ctrl+N to add the first one, or "
-                 "import a list with 'tayanch import persons'.")
+            return _(
+                "Nobody matches. Check the spelling or clear the filters; press Ctrl+N "
+                "to add a new person."
+            )
+        return _(
+            "The register has no persons yet. Press Ctrl+N to add the first one, or "
+            "import a list with 'tayanch import persons'."
+        )
 
     def _focus_table(self) -> None:
         if self.model.total:

@@ -35,24 +35,28 @@ END_BEFORE_START = N_("The end date cannot be before the start date.")
 
 
 def entry_choices(entries_: list[Any]) -> list[tuple[str, str]]:
-    return [(str(e.id), f"{label(RegisterCategory, e.category)}, {fmt_date(e.start_date)}")
-            for e in entries_]
+    return [
+        (str(e.id), f"{label(RegisterCategory, e.category)}, {fmt_date(e.start_date)}")
+        for e in entries_
+    ]
 
 
 class EntryForm(FormDialog):
     """Put a person on a register, or edit the entry."""
 
-    def __init__(self, parent: QWidget | None, reg: Register, person_id: Any,
-                 existing: Any = None) -> None:
-        super().__init__(parent, _("Register entry") if existing else _("Add to a register"),
-                         columns=2)
+    def __init__(
+        self, parent: QWidget | None, reg: Register, person_id: Any, existing: Any = None
+    ) -> None:
+        super().__init__(
+            parent, _("Register entry") if existing else _("Add to a register"), columns=2
+        )
         self.reg, self.person_id, self.existing = reg, person_id, existing
-        self.add_choice("category", _("Register"), enum_choices(RegisterCategory),
-                        required=True)
+        self.add_choice("category", _("Register"), enum_choices(RegisterCategory), required=True)
         self.add_date("start_date", _("From"), required=True, default=today_local())
         self.add_date("end_date", _("Until"))
-        self.add_int("checkin_every_days", _("Check-in every (days)"), minimum=1, maximum=366,
-                     default=30)
+        self.add_int(
+            "checkin_every_days", _("Check-in every (days)"), minimum=1, maximum=366, default=30
+        )
         self.add_choice("risk_level", _("Risk level"), enum_choices(RiskLevel), default="low")
         if existing is not None:
             self.add_choice("status", _("Status"), enum_choices(EntryStatus))
@@ -78,8 +82,9 @@ class EntryForm(FormDialog):
     def submit(self, values: dict[str, Any]) -> Any:
         if self.existing is None:
             return entries.create(self.reg, person_id=self.person_id, **values)
-        return entries.update(self.reg, self.existing.id,
-                              expected_version=self.existing.version, **values)
+        return entries.update(
+            self.reg, self.existing.id, expected_version=self.existing.version, **values
+        )
 
 
 class RemoveEntryForm(FormDialog):
@@ -104,8 +109,14 @@ class RemoveEntryForm(FormDialog):
 class CheckInForm(FormDialog):
     """A check-in; a "violation" result opens the violation's two fields in the same form."""
 
-    def __init__(self, parent: QWidget | None, reg: Register, person_id: Any,
-                 active: list[Any], entry: Any = None) -> None:
+    def __init__(
+        self,
+        parent: QWidget | None,
+        reg: Register,
+        person_id: Any,
+        active: list[Any],
+        entry: Any = None,
+    ) -> None:
         super().__init__(parent, _("Record a check-in"))
         self.reg, self.person_id = reg, person_id
         choice = self.add_choice("entry_id", _("Register"), entry_choices(active), required=True)
@@ -133,15 +144,23 @@ class CheckInForm(FormDialog):
     def submit(self, values: dict[str, Any]) -> Any:
         values = dict(values)
         what, outcome = values.pop("what", ""), values.pop("outcome", "")
-        violation = {"what": what, "outcome": outcome} \
-            if values.get("result") == "violation" else None
-        return ui_actions.record_check_in(self.reg, person_id=self.person_id,
-                                          violation=violation, **values)
+        violation = (
+            {"what": what, "outcome": outcome} if values.get("result") == "violation" else None
+        )
+        return ui_actions.record_check_in(
+            self.reg, person_id=self.person_id, violation=violation, **values
+        )
 
 
 class ViolationForm(FormDialog):
-    def __init__(self, parent: QWidget | None, reg: Register, person_id: Any,
-                 active: list[Any], entry: Any = None) -> None:
+    def __init__(
+        self,
+        parent: QWidget | None,
+        reg: Register,
+        person_id: Any,
+        active: list[Any],
+        entry: Any = None,
+    ) -> None:
         super().__init__(parent, _("Record a violation"))
         self.reg, self.person_id = reg, person_id
         choice = self.add_choice("entry_id", _("Register"), entry_choices(active), required=True)
@@ -161,16 +180,31 @@ class ViolationForm(FormDialog):
 class MeasureForm(FormDialog):
     """A preventive measure: talk, official warning, notice on causes, referral..."""
 
-    def __init__(self, parent: QWidget | None, reg: Register, person_id: Any,
-                 entries_: list[Any], kind: str = "talk") -> None:
+    def __init__(
+        self,
+        parent: QWidget | None,
+        reg: Register,
+        person_id: Any,
+        entries_: list[Any],
+        kind: str = "talk",
+    ) -> None:
         super().__init__(parent, _("Record a preventive measure"))
         self.reg, self.person_id = reg, person_id
         self.add_choice("kind", _("Measure"), enum_choices(MeasureKind), default=kind)
         self.add_date("on", _("Date"), required=True, default=today_local())
-        self.add_choice("direction", _("Direction of work"), enum_choices(Direction),
-                        default="supervision" if entries_ else "public_order")
-        self.add_choice("entry_id", _("Register"), entry_choices(entries_), empty=_("none"),
-                        default=str(entries_[0].id) if len(entries_) == 1 else "")
+        self.add_choice(
+            "direction",
+            _("Direction of work"),
+            enum_choices(Direction),
+            default="supervision" if entries_ else "public_order",
+        )
+        self.add_choice(
+            "entry_id",
+            _("Register"),
+            entry_choices(entries_),
+            empty=_("none"),
+            default=str(entries_[0].id) if len(entries_) == 1 else "",
+        )
         self.add_text("place", _("Place"), max_length=300)
         self.add_text("subject", _("Subject"))
         self.add_multiline("content", _("Content"), lines=4)
@@ -191,8 +225,7 @@ class ContributionForm(FormDialog):
         self.add_date("on", _("Date"), required=True, default=today_local())
         self.add_choice("kind", _("Contribution"), enum_choices(ContributionKind))
         self.add_multiline("description", _("What they did"), required=True, lines=3)
-        self.add_choice("proposed", _("Proposed for"), enum_choices(RewardKind),
-                        default="thanks")
+        self.add_choice("proposed", _("Proposed for"), enum_choices(RewardKind), default="thanks")
         self.mark_clean()
         self.resize(520, 0)
 
@@ -219,8 +252,9 @@ class OffenceForm(FormDialog):
         self.add_text("damage", _("Damage caused"), max_length=300)
         self.add_datetime("drawn_up_at", _("Protocol drawn up"), required=True, default=now)
         self.add_text("drawn_up_place", _("Drawn up at"), max_length=300)
-        self.add_choice("direction", _("Direction of work"), enum_choices(Direction),
-                        default="public_order")
+        self.add_choice(
+            "direction", _("Direction of work"), enum_choices(Direction), default="public_order"
+        )
         self.add_multiline("witnesses", _("Witnesses (one a line: name, address)"), lines=2)
         self.add_multiline("victims", _("Victims (one a line: name, address)"), lines=2)
         self.add_check("refused_to_sign", _("The offender refused to sign"))
@@ -233,13 +267,12 @@ class OffenceForm(FormDialog):
         for line in (text or "").splitlines():
             name, _sep, address = line.partition(",")
             if name.strip():
-                out.append({"role": role, "full_name": name.strip(),
-                            "address": address.strip()})
+                out.append({"role": role, "full_name": name.strip(), "address": address.strip()})
         return out
 
     def submit(self, values: dict[str, Any]) -> Any:
         people = self._people(values.pop("witnesses", ""), "witness") + self._people(
-            values.pop("victims", ""), "victim")
+            values.pop("victims", ""), "victim"
+        )
         values = {k: v for k, v in values.items() if v not in (None, "")}
-        return offences.record(self.reg, offender_id=self.person_id, participants=people,
-                               **values)
+        return offences.record(self.reg, offender_id=self.person_id, participants=people, **values)

@@ -26,16 +26,29 @@ GRID = QColor("#e3e8ee")
 Series = Sequence[tuple[str, Sequence[int]]]
 
 
-def bar_chart(title: str, categories: Sequence[str], series: Series, *,
-              horizontal: bool = False, parent: QWidget | None = None) -> BarChart:
+def bar_chart(
+    title: str,
+    categories: Sequence[str],
+    series: Series,
+    *,
+    horizontal: bool = False,
+    parent: QWidget | None = None,
+) -> BarChart:
     return BarChart(title, categories, series, horizontal=horizontal, parent=parent)
 
 
 class BarChart(QWidget):
     """Categories along one axis, one or two series of whole numbers as bars."""
 
-    def __init__(self, title: str, categories: Sequence[str], series: Series, *,
-                 horizontal: bool = False, parent: QWidget | None = None) -> None:
+    def __init__(
+        self,
+        title: str,
+        categories: Sequence[str],
+        series: Series,
+        *,
+        horizontal: bool = False,
+        parent: QWidget | None = None,
+    ) -> None:
         super().__init__(parent)
         self.title = title
         self.categories = list(categories)
@@ -46,8 +59,9 @@ class BarChart(QWidget):
         self.setObjectName("chart")
         tip = [title]
         for i, cat in enumerate(self.categories):
-            tip.append(f"{cat}: " + " / ".join(str(v[i]) if i < len(v) else "0"
-                                               for _n, v in self.series))
+            tip.append(
+                f"{cat}: " + " / ".join(str(v[i]) if i < len(v) else "0" for _n, v in self.series)
+            )
         self.setToolTip("\n".join(tip))
 
     def values(self) -> dict[str, list[int]]:
@@ -72,8 +86,12 @@ class BarChart(QWidget):
         # A title longer than the chart is wide goes onto a second line (Russian ones).
         centred = Qt.AlignmentFlag.AlignHCenter | Qt.TextFlag.TextWordWrap
         title_w = self.width() - 16
-        title_h = QFontMetrics(bold).boundingRect(
-            QRect(0, 0, title_w, 10_000), centred, self.title).height() + 10
+        title_h = (
+            QFontMetrics(bold)
+            .boundingRect(QRect(0, 0, title_w, 10_000), centred, self.title)
+            .height()
+            + 10
+        )
         p.drawText(QRectF(8, 6, title_w, title_h), centred, self.title)
         legend_h = fm.height() + 8 if len(self.series) > 1 else 0
         area = QRectF(10, title_h + 4, self.width() - 20, self.height() - title_h - legend_h - 12)
@@ -108,18 +126,22 @@ class BarChart(QWidget):
         for i, cat in enumerate(self.categories):
             y = area.top() + i * band
             p.setPen(TEXT)
-            p.drawText(QRectF(area.left(), y, label_w - 6, band),
-                       Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignVCenter,
-                       fm.elidedText(cat, Qt.TextElideMode.ElideRight, int(label_w - 6)))
+            p.drawText(
+                QRectF(area.left(), y, label_w - 6, band),
+                Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignVCenter,
+                fm.elidedText(cat, Qt.TextElideMode.ElideRight, int(label_w - 6)),
+            )
             block = bar_h * k
             for j, (_name, vals) in enumerate(self.series):
                 v = vals[i] if i < len(vals) else 0
-                rect = QRectF(x0, y + (band - block) / 2 + j * bar_h, span * v / top,
-                              bar_h - 1)
+                rect = QRectF(x0, y + (band - block) / 2 + j * bar_h, span * v / top, bar_h - 1)
                 p.fillRect(rect, QColor(COLORS[j % len(COLORS)]))
                 p.setPen(MUTED)
-                p.drawText(QRectF(rect.right() + 3, rect.top() - 2, value_w, rect.height() + 4),
-                           Qt.AlignmentFlag.AlignVCenter, str(v))
+                p.drawText(
+                    QRectF(rect.right() + 3, rect.top() - 2, value_w, rect.height() + 4),
+                    Qt.AlignmentFlag.AlignVCenter,
+                    str(v),
+                )
 
     def _vertical(self, p: QPainter, area: QRectF, fm: QFontMetrics, top: int) -> None:
         n = max(len(self.categories), 1)
@@ -142,8 +164,11 @@ class BarChart(QWidget):
                 rect = QRectF(x + (band - block) / 2 + j * bar_w, base - h, bar_w - 1, h)
                 p.fillRect(rect, QColor(COLORS[j % len(COLORS)]))
                 p.setPen(MUTED)
-                p.drawText(QRectF(rect.center().x() - 20, rect.top() - fm.height() - 1, 40,
-                                  fm.height()), Qt.AlignmentFlag.AlignHCenter, str(v))
+                p.drawText(
+                    QRectF(rect.center().x() - 20, rect.top() - fm.height() - 1, 40, fm.height()),
+                    Qt.AlignmentFlag.AlignHCenter,
+                    str(v),
+                )
             p.setPen(TEXT)
             if rotate:
                 p.save()
@@ -153,6 +178,8 @@ class BarChart(QWidget):
                 p.drawText(QPointF(-fm.horizontalAdvance(text), 0), text)
                 p.restore()
             else:
-                p.drawText(QRectF(x, base + 2, band, fm.height()),
-                           Qt.AlignmentFlag.AlignHCenter,
-                           fm.elidedText(cat, Qt.TextElideMode.ElideRight, int(band)))
+                p.drawText(
+                    QRectF(x, base + 2, band, fm.height()),
+                    Qt.AlignmentFlag.AlignHCenter,
+                    fm.elidedText(cat, Qt.TextElideMode.ElideRight, int(band)),
+                )

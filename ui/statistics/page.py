@@ -56,8 +56,16 @@ def month_choices(today: date) -> list[tuple[str, str]]:
 class StatisticsPage(Page):
     key = "statistics"
     nav_title = N_("Statistics")
-    tables = ("household_visit", "register_entry", "family_dispute", "preventive_measure",
-              "check_in", "protection_order", "order_extension", "offence_case")
+    tables = (
+        "household_visit",
+        "register_entry",
+        "family_dispute",
+        "preventive_measure",
+        "check_in",
+        "protection_order",
+        "order_extension",
+        "offence_case",
+    )
 
     def __init__(self, ctx: Context, parent: QWidget | None = None) -> None:
         super().__init__(ctx, parent)
@@ -69,8 +77,13 @@ class StatisticsPage(Page):
         self.month = ChoiceBox(month_choices(today_local()))
         self.month.currentIndexChanged.connect(self.reload)
         head.addWidget(self.month)
-        head.addWidget(button(_("Print monthly report…"), self.print_current,
-                              tip=_("Print the monthly report of this month (Ctrl+P)")))
+        head.addWidget(
+            button(
+                _("Print monthly report…"),
+                self.print_current,
+                tip=_("Print the monthly report of this month (Ctrl+P)"),
+            )
+        )
         self.layout_.addLayout(head)
         self.figures = muted_label()
         self.figures.setObjectName("")
@@ -87,8 +100,9 @@ class StatisticsPage(Page):
     def print_current(self) -> bool:
         from ui import printing
 
-        printing.print_monthly(self.ctx, self, self.month.code()
-                               or month_choices(today_local())[0][0])
+        printing.print_monthly(
+            self.ctx, self, self.month.code() or month_choices(today_local())[0][0]
+        )
         return True
 
     def reload(self, *_args: Any) -> None:
@@ -98,8 +112,9 @@ class StatisticsPage(Page):
         end = min(statistics.month_bounds(year, month)[1], today_local())
 
         def work() -> tuple[MonthStats, Any]:
-            return statistics.month_stats(reg, year, month), \
-                statistics.weekly_visits(reg, weeks=12, until=end)
+            return statistics.month_stats(reg, year, month), statistics.weekly_visits(
+                reg, weeks=12, until=end
+            )
 
         ops.Op(self, work, name="statistics").success(self._show).run()
 
@@ -110,36 +125,62 @@ class StatisticsPage(Page):
             self.grid.removeWidget(w)
             w.deleteLater()
         self.charts = []
-        share = (100 * st.households_covered // st.households_total) if st.households_total \
-            else 0
-        self.figures.setText(_(
-            "Visits made: {visits} · households covered: {covered} of {total} ({share}%) · "
-            "check-ins: {checkins} · protection orders issued: {issued}, extended: {extended}"
-        ).format(visits=st.visits_made, covered=st.households_covered,
-                 total=st.households_total, share=share, checkins=st.check_ins,
-                 issued=st.orders_issued, extended=st.orders_extended))
+        share = (100 * st.households_covered // st.households_total) if st.households_total else 0
+        self.figures.setText(
+            _(
+                "Visits made: {visits} · households covered: {covered} of {total} ({share}%) · "
+                "check-ins: {checkins} · protection orders issued: {issued}, extended: {extended}"
+            ).format(
+                visits=st.visits_made,
+                covered=st.households_covered,
+                total=st.households_total,
+                share=share,
+                checkins=st.check_ins,
+                issued=st.orders_issued,
+                extended=st.orders_extended,
+            )
+        )
         charts = [
-            bar_chart(_("Visits per week"), [fmt_date(d)[:5] for d, _n in weeks],
-                      [(_("visits"), [n for _d, n in weeks])]),
-            bar_chart(_("Activity per direction of work"),
-                      [_(SHORT_DIRECTIONS[c]) if c in SHORT_DIRECTIONS else label(Direction, c)
-                       for c, _n in st.per_direction],
-                      [(_("records"), [n for _c, n in st.per_direction])], horizontal=True),
-            bar_chart(_("Register entries by category"),
-                      [short_category(c) for c, _n in st.per_register],
-                      [(_("persons"), [n for _c, n in st.per_register])], horizontal=True),
-            bar_chart(_("Disputes by nature"),
-                      [label(DisputeNature, d.nature) for d in st.disputes_by_nature],
-                      [(_("reported"), [d.opened for d in st.disputes_by_nature]),
-                       (_("resolved"), [d.resolved for d in st.disputes_by_nature])],
-                      horizontal=True),
-            bar_chart(_("Disputes reported this month, by status"),
-                      [label(DisputeStatus, c) for c, _n in st.disputes_by_status],
-                      [(_("reports"), [n for _c, n in st.disputes_by_status])]),
-            bar_chart(_("Preventive measures"),
-                      [label(MeasureKind, c) for c, _n in st.measures] or [_("none")],
-                      [(_("measures"), [n for _c, n in st.measures] or [0])],
-                      horizontal=True),
+            bar_chart(
+                _("Visits per week"),
+                [fmt_date(d)[:5] for d, _n in weeks],
+                [(_("visits"), [n for _d, n in weeks])],
+            ),
+            bar_chart(
+                _("Activity per direction of work"),
+                [
+                    _(SHORT_DIRECTIONS[c]) if c in SHORT_DIRECTIONS else label(Direction, c)
+                    for c, _n in st.per_direction
+                ],
+                [(_("records"), [n for _c, n in st.per_direction])],
+                horizontal=True,
+            ),
+            bar_chart(
+                _("Register entries by category"),
+                [short_category(c) for c, _n in st.per_register],
+                [(_("persons"), [n for _c, n in st.per_register])],
+                horizontal=True,
+            ),
+            bar_chart(
+                _("Disputes by nature"),
+                [label(DisputeNature, d.nature) for d in st.disputes_by_nature],
+                [
+                    (_("reported"), [d.opened for d in st.disputes_by_nature]),
+                    (_("resolved"), [d.resolved for d in st.disputes_by_nature]),
+                ],
+                horizontal=True,
+            ),
+            bar_chart(
+                _("Disputes reported this month, by status"),
+                [label(DisputeStatus, c) for c, _n in st.disputes_by_status],
+                [(_("reports"), [n for _c, n in st.disputes_by_status])],
+            ),
+            bar_chart(
+                _("Preventive measures"),
+                [label(MeasureKind, c) for c, _n in st.measures] or [_("none")],
+                [(_("measures"), [n for _c, n in st.measures] or [0])],
+                horizontal=True,
+            ),
         ]
         for i, chart in enumerate(charts):
             self.grid.addWidget(chart, i // 3, i % 3)

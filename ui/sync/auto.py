@@ -49,8 +49,13 @@ class AutoSync(QObject):
     # "off", "waiting" (not enrolled / no address), "running", "ok", "retry", "stopped"
     state_changed = Signal(str)
 
-    def __init__(self, ctx: Context, parent: QObject | None = None, *,
-                 first_attempt_s: float = FIRST_ATTEMPT_S) -> None:
+    def __init__(
+        self,
+        ctx: Context,
+        parent: QObject | None = None,
+        *,
+        first_attempt_s: float = FIRST_ATTEMPT_S,
+    ) -> None:
         super().__init__(parent)
         from app.sync.scheduler import Schedule
 
@@ -121,8 +126,12 @@ class AutoSync(QObject):
         reg = self.ctx.reg
         url = (self.ctx.settings.hq_url or "").strip() or None
         cancel = self._cancel
-        ops.Op(self, lambda: service.sync_now(reg, url, cancel=cancel), write=True,
-               name="background_sync").success(self._succeeded).failure(self._failed).run()
+        ops.Op(
+            self,
+            lambda: service.sync_now(reg, url, cancel=cancel),
+            write=True,
+            name="background_sync",
+        ).success(self._succeeded).failure(self._failed).run()
 
     def _succeeded(self, report: Any) -> None:
         self._running = False
@@ -230,10 +239,16 @@ class AutoSyncBox(QGroupBox):
         self.minutes.setValue(int(ctx.settings.sync_interval_minutes))
         form.addRow(_("Sync every (minutes)"), self.minutes)
         lay.addLayout(form)
-        lay.addWidget(muted_label(_("When this computer is enrolled and HQ is reachable, it "
-                                    "sends and receives changes by itself at this interval, "
-                                    "and tries again later when the connection is down. "
-                                    "0 switches this off.")))
+        lay.addWidget(
+            muted_label(
+                _(
+                    "When this computer is enrolled and HQ is reachable, it "
+                    "sends and receives changes by itself at this interval, "
+                    "and tries again later when the connection is down. "
+                    "0 switches this off."
+                )
+            )
+        )
         lay.addWidget(button(_("Save sync interval"), self.save))
 
     def save(self) -> None:

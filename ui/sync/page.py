@@ -105,9 +105,15 @@ class SyncPage(Page):
 
         box = QGroupBox(_("Send and receive"))
         lay = QVBoxLayout(box)
-        lay.addWidget(muted_label(_("Without a network: export to a USB stick, take it to the "
-                                    "district office, then import the reply file they give "
-                                    "you.")))
+        lay.addWidget(
+            muted_label(
+                _(
+                    "Without a network: export to a USB stick, take it to the "
+                    "district office, then import the reply file they give "
+                    "you."
+                )
+            )
+        )
         self.export_button = button(_("Export to stick…"), self.export_to_stick)
         self.import_button = button(_("Import reply…"), self.import_reply)
         lay.addWidget(flow_row(self.export_button, self.import_button))
@@ -146,33 +152,64 @@ class SyncPage(Page):
         self.report.setMaximumHeight(110)
         self.report.setPlaceholderText(_("Nothing sent or received yet in this session."))
         lay.addWidget(self.report)
-        self.history = RecordTable(RecordTableModel([
-            Column("at", N_("When"), lambda b: fmt_datetime(b.at)),
-            Column("direction", N_("Direction"),
-                   lambda b: _("to HQ") if b.direction == "out" else _("from HQ")),
-            Column("transport", N_("How"),
-                   lambda b: _("USB stick") if b.transport == "usb" else _("network")),
-            Column("summary", N_("Changes"), self._summary_text),
-        ], self, row_id=lambda b: b.bundle_id), sortable=False)
+        self.history = RecordTable(
+            RecordTableModel(
+                [
+                    Column("at", N_("When"), lambda b: fmt_datetime(b.at)),
+                    Column(
+                        "direction",
+                        N_("Direction"),
+                        lambda b: _("to HQ") if b.direction == "out" else _("from HQ"),
+                    ),
+                    Column(
+                        "transport",
+                        N_("How"),
+                        lambda b: _("USB stick") if b.transport == "usb" else _("network"),
+                    ),
+                    Column("summary", N_("Changes"), self._summary_text),
+                ],
+                self,
+                row_id=lambda b: b.bundle_id,
+            ),
+            sortable=False,
+        )
         self.history.setObjectName("syncHistory")
         lay.addWidget(self.history)
         self.layout_.addWidget(box, 1)
 
         box = QGroupBox(_("Conflicts"))
         lay = QVBoxLayout(box)
-        lay.addWidget(muted_label(_("The same field was changed here and on another computer "
-                                    "before they synced. The later edit is in the record now; "
-                                    "keep it, or choose the other value.")))
-        self.conflicts = RecordTable(RecordTableModel([
-            Column("table", N_("Record"), lambda c: c.table),
-            Column("field", N_("Field"), lambda c: c.field),
-            Column("mine", N_("Here (mine)"), lambda c: _value_text(c.local_value)),
-            Column("theirs", N_("Other computer (theirs)"),
-                   lambda c: _value_text(c.remote_value)),
-            Column("now", N_("In the record now"),
-                   lambda c: _("mine") if c.winner == "local" else _("theirs")),
-            Column("at", N_("Found"), lambda c: fmt_datetime(c.created_at)),
-        ], self), sortable=False)
+        lay.addWidget(
+            muted_label(
+                _(
+                    "The same field was changed here and on another computer "
+                    "before they synced. The later edit is in the record now; "
+                    "keep it, or choose the other value."
+                )
+            )
+        )
+        self.conflicts = RecordTable(
+            RecordTableModel(
+                [
+                    Column("table", N_("Record"), lambda c: c.table),
+                    Column("field", N_("Field"), lambda c: c.field),
+                    Column("mine", N_("Here (mine)"), lambda c: _value_text(c.local_value)),
+                    Column(
+                        "theirs",
+                        N_("Other computer (theirs)"),
+                        lambda c: _value_text(c.remote_value),
+                    ),
+                    Column(
+                        "now",
+                        N_("In the record now"),
+                        lambda c: _("mine") if c.winner == "local" else _("theirs"),
+                    ),
+                    Column("at", N_("Found"), lambda c: fmt_datetime(c.created_at)),
+                ],
+                self,
+            ),
+            sortable=False,
+        )
         self.conflicts.setObjectName("syncConflicts")
         self.conflict_list = ListOrEmpty(self.conflicts, _("No conflicts. Nothing to review."))
         lay.addWidget(self.conflict_list, 1)
@@ -200,8 +237,7 @@ class SyncPage(Page):
         generation = self._generation
 
         def work() -> tuple[int, Any, list[Any], list[Any]]:
-            return generation, service.status(reg), service.history(reg), \
-                conflicts.list_open(reg)
+            return generation, service.status(reg), service.history(reg), conflicts.list_open(reg)
 
         ops.Op(self, work, name="sync_status").success(self._show).run()
 
@@ -215,9 +251,10 @@ class SyncPage(Page):
         self.last_sync_label.setText(fmt_datetime(st.last_sync_at) or _("never"))
         self.conflicts_label.setText(str(st.open_conflicts))
         self.error_label.setText(st.last_error or "")
-        self.enrol_button.setVisible(st.state in ("not_enrolled", "revoked")
-                                     and "manage_users" in ROLE_PERMISSIONS.get(
-                                         self.reg.user.role, set()))
+        self.enrol_button.setVisible(
+            st.state in ("not_enrolled", "revoked")
+            and "manage_users" in ROLE_PERMISSIONS.get(self.reg.user.role, set())
+        )
         if not self.url.text() and st.hq_url:
             self.url.setText(st.hq_url)
         self.history.source.set_rows(history)
@@ -233,8 +270,12 @@ class SyncPage(Page):
     def _summary_text(b: Any) -> str:
         s = b.summary or {}
         parts = []
-        for key, caption in (("changes", _("changes: {n}")), ("received", _("received: {n}")),
-                             ("sent", _("sent: {n}")), ("conflicts", _("conflicts: {n}"))):
+        for key, caption in (
+            ("changes", _("changes: {n}")),
+            ("received", _("received: {n}")),
+            ("sent", _("sent: {n}")),
+            ("conflicts", _("conflicts: {n}")),
+        ):
             if key in s:
                 parts.append(caption.format(n=s[key]))
         return ", ".join(parts)
@@ -265,8 +306,9 @@ class SyncPage(Page):
         progress = self.progressed.emit
         self._busy(True)
         self.report.setPlainText(label)
-        ops.Op(self, lambda: fn(progress, cancel), write=True, name="sync") \
-            .success(self._done).failure(self._failed).run()
+        ops.Op(self, lambda: fn(progress, cancel), write=True, name="sync").success(
+            self._done
+        ).failure(self._failed).run()
 
     def _done(self, report: Any) -> None:
         self.last_report = report
@@ -309,21 +351,33 @@ class SyncPage(Page):
             return
         self.ctx.settings.sync_folder = folder
         reg = self.reg
-        self._run(lambda progress, cancel: service.export_to_file(
-            reg, Path(folder), progress=progress, cancel=cancel), _("Writing to the stick…"))
+        self._run(
+            lambda progress, cancel: service.export_to_file(
+                reg, Path(folder), progress=progress, cancel=cancel
+            ),
+            _("Writing to the stick…"),
+        )
 
     def import_reply(self) -> None:
         from app.sync import service
 
         start = self.ctx.settings.sync_folder or str(Path.home())
-        path = seams.ask_open_file(self, _("Choose the reply file from headquarters"), start,
-                                   _("Tayanch sync files (*.sync);;All files (*)"))
+        path = seams.ask_open_file(
+            self,
+            _("Choose the reply file from headquarters"),
+            start,
+            _("Tayanch sync files (*.sync);;All files (*)"),
+        )
         if not path:
             return
         self.ctx.settings.sync_folder = str(Path(path).parent)
         reg = self.reg
-        self._run(lambda progress, cancel: service.import_file(
-            reg, Path(path), progress=progress, cancel=cancel), _("Reading the reply…"))
+        self._run(
+            lambda progress, cancel: service.import_file(
+                reg, Path(path), progress=progress, cancel=cancel
+            ),
+            _("Reading the reply…"),
+        )
 
     def _url_edited(self) -> None:
         url = self.url.text().strip()
@@ -337,17 +391,20 @@ class SyncPage(Page):
         url = self.url.text().strip() or None
         self.ctx.settings.hq_url = url or ""
         reg = self.reg
-        self._run(lambda progress, cancel: service.sync_now(
-            reg, url, progress=progress, cancel=cancel), _("Connecting to headquarters…"),
-            online=True)
+        self._run(
+            lambda progress, cancel: service.sync_now(reg, url, progress=progress, cancel=cancel),
+            _("Connecting to headquarters…"),
+            online=True,
+        )
 
     def enrol(self) -> None:
         """Join HQ with the one-time code: online when an address is typed, otherwise with
         HQ's key file from the district office (the request then goes with the next stick)."""
         from app.sync import service
 
-        code = seams.ask_text(self, _("Enrol at headquarters"),
-                              _("The one-time code from the district office:"))
+        code = seams.ask_text(
+            self, _("Enrol at headquarters"), _("The one-time code from the district office:")
+        )
         if not code:
             return
         url = self.url.text().strip()
@@ -357,16 +414,21 @@ class SyncPage(Page):
             fn = lambda: service.enrol_online(reg, url, code, again=again)  # noqa: E731
         else:
             start = self.ctx.settings.sync_folder or str(Path.home())
-            key = seams.ask_open_file(self, _("Choose HQ's key file"), start,
-                                      _("HQ key files (*.json *.key);;All files (*)"))
+            key = seams.ask_open_file(
+                self,
+                _("Choose HQ's key file"),
+                start,
+                _("HQ key files (*.json *.key);;All files (*)"),
+            )
             if not key:
                 return
             fn = lambda: service.enrol_with_key_file(reg, Path(key), code, again=again)  # noqa: E731
 
         def done(_st: Any) -> None:
             self.ctx.hub.changed.emit("sync")
-            seams.show_info(self, _("Enrolment started. Export to the stick (or Sync now) "
-                                    "to finish it."))
+            seams.show_info(
+                self, _("Enrolment started. Export to the stick (or Sync now) to finish it.")
+            )
 
         ops.Op(self, fn, write=True, name="enrol").success(done).run()
 
@@ -385,8 +447,9 @@ class SyncPage(Page):
             seams.show_info(self, _("Choose a conflict in the list first."))
             return
         reg = self.reg
-        ops.Op(self, lambda: conflicts.resolve(reg, c.id, keep), write=True,
-               name="resolve").success(lambda _r: self.ctx.hub.changed.emit(c.table)).run()
+        ops.Op(
+            self, lambda: conflicts.resolve(reg, c.id, keep), write=True, name="resolve"
+        ).success(lambda _r: self.ctx.hub.changed.emit(c.table)).run()
 
 
 def _row(*widgets: QWidget) -> QHBoxLayout:

@@ -54,55 +54,81 @@ def _hours_late(hours: int) -> str:
 
 
 def _last_visit(item: TodayItem) -> str:
-    return _("last visit {date}").format(date=fmt_date(item.due)) if item.due \
-        else _("never visited")
+    return (
+        _("last visit {date}").format(date=fmt_date(item.due)) if item.due else _("never visited")
+    )
 
 
 SECTIONS: dict[str, dict[str, Any]] = {
     today_service.OVERDUE_CHECKINS: dict(
         title=N_("Overdue check-ins"),
         empty=N_("Every person on a register has been checked in time."),
-        columns=[Column("name", N_("Person"), lambda i: i.title),
-                 Column("code", N_("Register"), lambda i: short_category(i.code)),
-                 Column("late", N_("Due"), lambda i: f"{fmt_date(i.due)}, {_late(i.days)}")]),
+        columns=[
+            Column("name", N_("Person"), lambda i: i.title),
+            Column("code", N_("Register"), lambda i: short_category(i.code)),
+            Column("late", N_("Due"), lambda i: f"{fmt_date(i.due)}, {_late(i.days)}"),
+        ],
+    ),
     today_service.ORDERS_ENDING: dict(
         title=N_("Protection orders ending within 7 days"),
         empty=N_("No protection order ends this week."),
-        columns=[Column("name", N_("Protected person"), lambda i: i.title),
-                 Column("number", N_("Order"), lambda i: i.code),
-                 Column("ends", N_("Ends"), lambda i: f"{fmt_date(i.due)}, {_left(i.days)}")]),
+        columns=[
+            Column("name", N_("Protected person"), lambda i: i.title),
+            Column("number", N_("Order"), lambda i: i.code),
+            Column("ends", N_("Ends"), lambda i: f"{fmt_date(i.due)}, {_left(i.days)}"),
+        ],
+    ),
     today_service.DISPUTES_LATE: dict(
         title=N_("Dispute reports not examined within 24 hours"),
         empty=N_("Every dispute report was examined in time."),
-        columns=[Column("name", N_("Applicant"), lambda i: i.title),
-                 Column("nature", N_("Nature"), lambda i: label(DisputeNature, i.code)),
-                 Column("late", N_("Late by"), lambda i: _hours_late(i.days))]),
+        columns=[
+            Column("name", N_("Applicant"), lambda i: i.title),
+            Column("nature", N_("Nature"), lambda i: label(DisputeNature, i.code)),
+            Column("late", N_("Late by"), lambda i: _hours_late(i.days)),
+        ],
+    ),
     today_service.DISPUTES_PENDING: dict(
         title=N_("Dispute reports to examine"),
         empty=N_("No report is waiting to be examined."),
-        columns=[Column("name", N_("Applicant"), lambda i: i.title),
-                 Column("nature", N_("Nature"), lambda i: label(DisputeNature, i.code)),
-                 Column("left", N_("Time left"), lambda i: ngettext(
-                     "{n} hour left", "{n} hours left", max(-i.days, 0)).format(
-                     n=max(-i.days, 0)))]),
+        columns=[
+            Column("name", N_("Applicant"), lambda i: i.title),
+            Column("nature", N_("Nature"), lambda i: label(DisputeNature, i.code)),
+            Column(
+                "left",
+                N_("Time left"),
+                lambda i: ngettext("{n} hour left", "{n} hours left", max(-i.days, 0)).format(
+                    n=max(-i.days, 0)
+                ),
+            ),
+        ],
+    ),
     today_service.ENTRIES_ENDING: dict(
         title=N_("Register entries ending this month"),
         empty=N_("No register entry ends this month."),
-        columns=[Column("name", N_("Person"), lambda i: i.title),
-                 Column("code", N_("Register"), lambda i: short_category(i.code)),
-                 Column("ends", N_("Ends"), lambda i: fmt_date(i.due))]),
+        columns=[
+            Column("name", N_("Person"), lambda i: i.title),
+            Column("code", N_("Register"), lambda i: short_category(i.code)),
+            Column("ends", N_("Ends"), lambda i: fmt_date(i.due)),
+        ],
+    ),
     today_service.CONFLICT_VISITS: dict(
         title=N_("Conflict families due a visit"),
         empty=N_("Every conflict family was visited in time."),
-        columns=[Column("address", N_("Household"), lambda i: i.title),
-                 Column("head", N_("Head"), lambda i: i.other),
-                 Column("last", N_("Last visit"), _last_visit)]),
+        columns=[
+            Column("address", N_("Household"), lambda i: i.title),
+            Column("head", N_("Head"), lambda i: i.other),
+            Column("last", N_("Last visit"), _last_visit),
+        ],
+    ),
     today_service.HOUSEHOLDS_UNVISITED: dict(
         title=N_("Households not visited this quarter"),
         empty=N_("Every household was visited this quarter."),
-        columns=[Column("address", N_("Household"), lambda i: i.title),
-                 Column("head", N_("Head"), lambda i: i.other),
-                 Column("last", N_("Last visit"), _last_visit)]),
+        columns=[
+            Column("address", N_("Household"), lambda i: i.title),
+            Column("head", N_("Head"), lambda i: i.other),
+            Column("last", N_("Last visit"), _last_visit),
+        ],
+    ),
 }
 
 
@@ -110,8 +136,9 @@ class SectionCard(QFrame):
     activated = Signal(object)  # TodayItem
     action = Signal(str, object)  # action key, TodayItem
 
-    def __init__(self, kind: str, actions: list[tuple[str, str]], parent: QWidget | None = None
-                 ) -> None:
+    def __init__(
+        self, kind: str, actions: list[tuple[str, str]], parent: QWidget | None = None
+    ) -> None:
         super().__init__(parent)
         self.kind = kind
         spec = SECTIONS[kind]
@@ -132,8 +159,9 @@ class SectionCard(QFrame):
         self.note = muted_label()
         self.note.hide()
         lay.addWidget(self.note)
-        self.model = RecordTableModel(spec["columns"], self,
-                                      row_id=lambda i: (i.table, i.record_id))
+        self.model = RecordTableModel(
+            spec["columns"], self, row_id=lambda i: (i.table, i.record_id)
+        )
         self.table = RecordTable(self.model, sortable=False)
         self.table.setObjectName(f"today_{kind}")
         self.table.horizontalHeader().hide()
@@ -168,8 +196,11 @@ class SectionCard(QFrame):
         self.badge.setText(str(section.total))
         style.role(self.badge, "badge" if section.total else "badgeQuiet")
         if section.total > len(section.items):
-            self.note.setText(_("Showing the first {shown} of {total}.").format(
-                shown=len(section.items), total=section.total))
+            self.note.setText(
+                _("Showing the first {shown} of {total}.").format(
+                    shown=len(section.items), total=section.total
+                )
+            )
             self.note.show()
         else:
             self.note.hide()
@@ -180,8 +211,9 @@ class SectionCard(QFrame):
         for b in self.buttons.values():
             b.setVisible(has)
         rows = min(len(section.items), VISIBLE_ROWS)
-        self.table.setFixedHeight(rows * self.table.verticalHeader().defaultSectionSize()
-                                  + 2 * self.table.frameWidth())
+        self.table.setFixedHeight(
+            rows * self.table.verticalHeader().defaultSectionSize() + 2 * self.table.frameWidth()
+        )
         if has and not self.table.currentIndex().isValid():
             self.table.selectRow(0)
 
@@ -228,8 +260,10 @@ class TodayPage(Page):
         self.today: Today | None = None
         self.households: TodaySection | None = None
         actions = {
-            today_service.OVERDUE_CHECKINS: [("check_in", _("Check-in")),
-                                             ("visit", _("Record visit"))],
+            today_service.OVERDUE_CHECKINS: [
+                ("check_in", _("Check-in")),
+                ("visit", _("Record visit")),
+            ],
             today_service.ORDERS_ENDING: [("extend", _("Extend…"))],
             today_service.DISPUTES_LATE: [("examined", _("Mark examined"))],
             today_service.DISPUTES_PENDING: [("examined", _("Mark examined"))],
@@ -242,10 +276,15 @@ class TodayPage(Page):
         grid.setContentsMargins(0, 0, 4, 0)
         grid.setSpacing(10)
         self.cards: dict[str, SectionCard] = {}
-        order = [today_service.OVERDUE_CHECKINS, today_service.DISPUTES_LATE,
-                 today_service.ORDERS_ENDING, today_service.DISPUTES_PENDING,
-                 today_service.CONFLICT_VISITS, today_service.ENTRIES_ENDING,
-                 today_service.HOUSEHOLDS_UNVISITED]
+        order = [
+            today_service.OVERDUE_CHECKINS,
+            today_service.DISPUTES_LATE,
+            today_service.ORDERS_ENDING,
+            today_service.DISPUTES_PENDING,
+            today_service.CONFLICT_VISITS,
+            today_service.ENTRIES_ENDING,
+            today_service.HOUSEHOLDS_UNVISITED,
+        ]
         for i, kind in enumerate(order):
             card = SectionCard(kind, actions[kind])
             card.activated.connect(self.open_item)
@@ -273,23 +312,26 @@ class TodayPage(Page):
             self.cards[today_service.HOUSEHOLDS_UNVISITED].show_loading()
         # The urgent sections first; the quarter's households (which read every visit of
         # the quarter) follow in a second step, so the screen is usable at once.
-        ops.Op(self, lambda: today_service.today(reg, households=False), name="today") \
-            .success(lambda t: self._show(t) if gen == self._generation else None).run()
-        ops.Op(self, lambda: today_service.unvisited(reg), name="today_households") \
-            .success(lambda r: self._show_households(*r) if gen == self._generation
-                     else None).run()
+        ops.Op(self, lambda: today_service.today(reg, households=False), name="today").success(
+            lambda t: self._show(t) if gen == self._generation else None
+        ).run()
+        ops.Op(self, lambda: today_service.unvisited(reg), name="today_households").success(
+            lambda r: self._show_households(*r) if gen == self._generation else None
+        ).run()
 
-    def _show_households(self, section: TodaySection, streets: tuple[tuple[str, int], ...]
-                         ) -> None:
+    def _show_households(self, section: TodaySection, streets: tuple[tuple[str, int], ...]) -> None:
         self.households = section
         card = self.cards[today_service.HOUSEHOLDS_UNVISITED]
         card.set_section(section)
         if streets:
             # "Bunyodkor koʻchasi (101)": a count in brackets, not read as a house number.
-            top = ", ".join(f"{street} ({n})" for street, n in
-                            sorted(streets, key=lambda x: -x[1])[:6])
-            card.note.setText(_("By street: {list}").format(list=top) + (
-                "\n" + card.note.text() if card.note.isVisible() else ""))
+            top = ", ".join(
+                f"{street} ({n})" for street, n in sorted(streets, key=lambda x: -x[1])[:6]
+            )
+            card.note.setText(
+                _("By street: {list}").format(list=top)
+                + ("\n" + card.note.text() if card.note.isVisible() else "")
+            )
             card.note.show()
         if self.today is not None:
             self.today.sections[today_service.HOUSEHOLDS_UNVISITED] = section
@@ -299,11 +341,20 @@ class TodayPage(Page):
         if self.households is not None:
             t.sections[today_service.HOUSEHOLDS_UNVISITED] = self.households
         self.heading.setText(_("Today, {date}").format(date=fmt_date(t.on)))
-        urgent = sum(t.section(k).total for k in (
-            today_service.OVERDUE_CHECKINS, today_service.ORDERS_ENDING,
-            today_service.DISPUTES_LATE, today_service.CONFLICT_VISITS))
-        self.summary.setText(ngettext("{n} urgent item", "{n} urgent items", urgent)
-                             .format(n=urgent) if urgent else _("Nothing urgent."))
+        urgent = sum(
+            t.section(k).total
+            for k in (
+                today_service.OVERDUE_CHECKINS,
+                today_service.ORDERS_ENDING,
+                today_service.DISPUTES_LATE,
+                today_service.CONFLICT_VISITS,
+            )
+        )
+        self.summary.setText(
+            ngettext("{n} urgent item", "{n} urgent items", urgent).format(n=urgent)
+            if urgent
+            else _("Nothing urgent.")
+        )
         for kind, card in self.cards.items():
             if kind != today_service.HOUSEHOLDS_UNVISITED:
                 card.set_section(t.section(kind))
@@ -329,11 +380,13 @@ class TodayPage(Page):
 
         w = self.ctx.window
         if key == "visit":
-            actions.record_visit(self.ctx, self, household_id=item.household_id,
-                                 person_id=item.person_id if item.table == "register_entry"
-                                 else None,
-                                 purpose="supervision" if item.table == "register_entry"
-                                 else None)
+            actions.record_visit(
+                self.ctx,
+                self,
+                household_id=item.household_id,
+                person_id=item.person_id if item.table == "register_entry" else None,
+                purpose="supervision" if item.table == "register_entry" else None,
+            )
         elif key == "check_in" and w is not None:
             w.open_person(item.person_id, then="check_in")
         elif key == "examined":
@@ -341,17 +394,22 @@ class TodayPage(Page):
             from ui.disputes.forms import mark_examined
 
             reg = self.reg
-            actions.after_write(self.ctx, self, lambda: mark_examined(
-                reg, disputes.get(reg, item.record_id)), ("family_dispute",))
+            actions.after_write(
+                self.ctx,
+                self,
+                lambda: mark_examined(reg, disputes.get(reg, item.record_id)),
+                ("family_dispute",),
+            )
         elif key == "extend" and w is not None:
             w.open_order(item.record_id, then="extend")
 
     def loaded(self) -> bool:
         """Both steps are in: the urgent sections and the quarter's households."""
-        return self.today is not None and self.households is not None and \
-            today_service.HOUSEHOLDS_UNVISITED in self.today.sections
+        return (
+            self.today is not None
+            and self.households is not None
+            and today_service.HOUSEHOLDS_UNVISITED in self.today.sections
+        )
 
     def card_for(self, kind: str) -> SectionCard:
         return self.cards[kind]
-
-

@@ -63,8 +63,13 @@ class Field:
 class ChoiceBox(QComboBox):
     """A combo of (code, label) pairs; typing the first letters picks, as in any list."""
 
-    def __init__(self, choices: Iterable[tuple[str, str]], *, empty: str | None = None,
-                 parent: QWidget | None = None) -> None:
+    def __init__(
+        self,
+        choices: Iterable[tuple[str, str]],
+        *,
+        empty: str | None = None,
+        parent: QWidget | None = None,
+    ) -> None:
         super().__init__(parent)
         self._fixed = 0 if empty is None else 1  # the empty choice stays through set_choices
         if empty is not None:
@@ -155,10 +160,20 @@ class FormDialog(QDialog):
         style.role(label, "sectionTitle")
         self._column.addRow(label)
 
-    def add_field(self, name: str, label: str, widget: QWidget, *, get: Callable[[], Any],
-                  set: Callable[[Any], None], raw: Callable[[], Any], changed: Any,
-                  required: bool = False, validate: Validator | None = None,
-                  parse_problem: str | None = None) -> Field:
+    def add_field(
+        self,
+        name: str,
+        label: str,
+        widget: QWidget,
+        *,
+        get: Callable[[], Any],
+        set: Callable[[Any], None],
+        raw: Callable[[], Any],
+        changed: Any,
+        required: bool = False,
+        validate: Validator | None = None,
+        parse_problem: str | None = None,
+    ) -> Field:
         error = QLabel()
         style.role(error, "fieldError")
         error.setWordWrap(True)
@@ -172,8 +187,17 @@ class FormDialog(QDialog):
         caption = QLabel(label + (" *" if required else ""))
         caption.setBuddy(widget)
         self._column.addRow(caption, box)
-        f = Field(name, widget, get, set, raw, required, validate,
-                  parse_problem or N_("This value is not valid."), error)
+        f = Field(
+            name,
+            widget,
+            get,
+            set,
+            raw,
+            required,
+            validate,
+            parse_problem or N_("This value is not valid."),
+            error,
+        )
         self.fields[name] = f
 
         def on_change(*_args: Any) -> None:
@@ -183,67 +207,147 @@ class FormDialog(QDialog):
         changed.connect(on_change)
         return f
 
-    def add_text(self, name: str, label: str, *, required: bool = False,
-                 validate: Validator | None = None, placeholder: str = "",
-                 max_length: int = 0) -> QLineEdit:
+    def add_text(
+        self,
+        name: str,
+        label: str,
+        *,
+        required: bool = False,
+        validate: Validator | None = None,
+        placeholder: str = "",
+        max_length: int = 0,
+    ) -> QLineEdit:
         w = QLineEdit()
         w.setPlaceholderText(placeholder)
         if max_length:
             w.setMaxLength(max_length)
-        self.add_field(name, label, w, get=lambda: w.text().strip(), set=lambda v: w.setText(
-            v or ""), raw=w.text, changed=w.textChanged, required=required, validate=validate)
+        self.add_field(
+            name,
+            label,
+            w,
+            get=lambda: w.text().strip(),
+            set=lambda v: w.setText(v or ""),
+            raw=w.text,
+            changed=w.textChanged,
+            required=required,
+            validate=validate,
+        )
         return w
 
-    def add_multiline(self, name: str, label: str, *, required: bool = False,
-                      lines: int = 3) -> QPlainTextEdit:
+    def add_multiline(
+        self, name: str, label: str, *, required: bool = False, lines: int = 3
+    ) -> QPlainTextEdit:
         w = QPlainTextEdit()
         w.setTabChangesFocus(True)  # Tab moves on, as in every other field of the form
         w.setFixedHeight(w.fontMetrics().lineSpacing() * lines + 12)
-        self.add_field(name, label, w, get=lambda: w.toPlainText().strip(),
-                       set=lambda v: w.setPlainText(v or ""), raw=w.toPlainText,
-                       changed=w.textChanged, required=required)
+        self.add_field(
+            name,
+            label,
+            w,
+            get=lambda: w.toPlainText().strip(),
+            set=lambda v: w.setPlainText(v or ""),
+            raw=w.toPlainText,
+            changed=w.textChanged,
+            required=required,
+        )
         return w
 
-    def add_date(self, name: str, label: str, *, required: bool = False,
-                 validate: Validator | None = None, default: date | None = None) -> DateEdit:
+    def add_date(
+        self,
+        name: str,
+        label: str,
+        *,
+        required: bool = False,
+        validate: Validator | None = None,
+        default: date | None = None,
+    ) -> DateEdit:
         w = DateEdit()
         w.set_date(default)
-        self.add_field(name, label, w, get=w.date_value, set=w.set_date, raw=w.text,
-                       changed=w.textChanged, required=required, validate=validate,
-                       parse_problem=DATE_PROBLEM)
+        self.add_field(
+            name,
+            label,
+            w,
+            get=w.date_value,
+            set=w.set_date,
+            raw=w.text,
+            changed=w.textChanged,
+            required=required,
+            validate=validate,
+            parse_problem=DATE_PROBLEM,
+        )
         return w
 
-    def add_datetime(self, name: str, label: str, *, required: bool = False,
-                     default: datetime | None = None) -> DateTimeEdit:
+    def add_datetime(
+        self, name: str, label: str, *, required: bool = False, default: datetime | None = None
+    ) -> DateTimeEdit:
         w = DateTimeEdit()
         w.set_datetime(default)
-        self.add_field(name, label, w, get=w.datetime_value, set=w.set_datetime, raw=w.text,
-                       changed=w.textChanged, required=required, parse_problem=DATETIME_PROBLEM)
+        self.add_field(
+            name,
+            label,
+            w,
+            get=w.datetime_value,
+            set=w.set_datetime,
+            raw=w.text,
+            changed=w.textChanged,
+            required=required,
+            parse_problem=DATETIME_PROBLEM,
+        )
         return w
 
-    def add_choice(self, name: str, label: str, choices: Iterable[tuple[str, str]], *,
-                   empty: str | None = None, default: str | None = None,
-                   required: bool = False) -> ChoiceBox:
+    def add_choice(
+        self,
+        name: str,
+        label: str,
+        choices: Iterable[tuple[str, str]],
+        *,
+        empty: str | None = None,
+        default: str | None = None,
+        required: bool = False,
+    ) -> ChoiceBox:
         w = ChoiceBox(choices, empty=empty)
         w.set_code(default)
-        self.add_field(name, label, w, get=w.code, set=w.set_code, raw=w.code,
-                       changed=w.currentIndexChanged, required=required)
+        self.add_field(
+            name,
+            label,
+            w,
+            get=w.code,
+            set=w.set_code,
+            raw=w.code,
+            changed=w.currentIndexChanged,
+            required=required,
+        )
         return w
 
-    def add_int(self, name: str, label: str, *, minimum: int, maximum: int,
-                default: int) -> QSpinBox:
+    def add_int(
+        self, name: str, label: str, *, minimum: int, maximum: int, default: int
+    ) -> QSpinBox:
         w = QSpinBox()
         w.setRange(minimum, maximum)
         w.setValue(default)
-        self.add_field(name, label, w, get=w.value, set=lambda v: w.setValue(int(v or 0)),
-                       raw=w.value, changed=w.valueChanged)
+        self.add_field(
+            name,
+            label,
+            w,
+            get=w.value,
+            set=lambda v: w.setValue(int(v or 0)),
+            raw=w.value,
+            changed=w.valueChanged,
+        )
         return w
 
     def add_check(self, name: str, label: str, *, default: bool = False) -> QCheckBox:
         w = QCheckBox()
         w.setChecked(default)
-        self.add_field(name, label, w, get=w.isChecked, set=lambda v: w.setChecked(bool(v)),
-                       raw=w.isChecked, changed=w.toggled)
+        self.add_field(
+            name,
+            label,
+            w,
+            get=w.isChecked,
+            set=lambda v: w.setChecked(bool(v)),
+            raw=w.isChecked,
+            changed=w.toggled,
+        )
         return w
 
     # --- state ---------------------------------------------------------------------
@@ -335,9 +439,9 @@ class FormDialog(QDialog):
         self._saving = True
         self.save_button.setEnabled(False)
         self.form_error.hide()
-        ops.Op(self, lambda: self.submit(values), write=True, name="save") \
-            .success(self._saved).failure(self._failed) \
-            .with_progress(_("Saving…")).run()
+        ops.Op(self, lambda: self.submit(values), write=True, name="save").success(
+            self._saved
+        ).failure(self._failed).with_progress(_("Saving…")).run()
 
     def _saved(self, record: Any) -> None:
         self._saving = False

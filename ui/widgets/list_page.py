@@ -84,8 +84,7 @@ class DetailView(QWidget):
     def fill(self, detail: Any) -> None:
         raise NotImplementedError
 
-    def load(self, record_id: uuid.UUID | None,
-             then: Callable[[], None] | None = None) -> None:
+    def load(self, record_id: uuid.UUID | None, then: Callable[[], None] | None = None) -> None:
         """Show the record once fetched, then run ``then`` (an action the user asked for)."""
         self._requested = record_id
         if record_id is None:
@@ -150,8 +149,11 @@ class ListPage(Page):
             self.splitter.restoreState(QByteArray(state))
         else:
             self.splitter.setSizes(list(self.split_sizes))
-        self.splitter.splitterMoved.connect(lambda *_a: self.ctx.settings.set_splitter_state(
-            self.key, bytes(self.splitter.saveState().data())))
+        self.splitter.splitterMoved.connect(
+            lambda *_a: self.ctx.settings.set_splitter_state(
+                self.key, bytes(self.splitter.saveState().data())
+            )
+        )
         self.layout_.addWidget(self.splitter, 1)
 
 
@@ -178,8 +180,9 @@ class RecordListPage(ListPage):
     def count_text(self, rows: list[Any]) -> str:
         raise NotImplementedError
 
-    def add_table(self, table: RecordTable, widths: Sequence[int], view: Any,
-                  empty_text: str) -> None:
+    def add_table(
+        self, table: RecordTable, widths: Sequence[int], view: Any, empty_text: str
+    ) -> None:
         self.table = table
         resize_columns(table, widths, whole_titles=True)
         table.selectionModel().currentRowChanged.connect(self._selected)
@@ -311,8 +314,10 @@ class PagedListPage(ListPage):
     def _select_row(self, row: int) -> None:
         index = self.model.index(row, 0)
         self.table.selectionModel().setCurrentIndex(
-            index, QItemSelectionModel.SelectionFlag.ClearAndSelect
-            | QItemSelectionModel.SelectionFlag.Rows)
+            index,
+            QItemSelectionModel.SelectionFlag.ClearAndSelect
+            | QItemSelectionModel.SelectionFlag.Rows,
+        )
         self.table.scrollTo(index)
 
     def _show_current(self) -> None:

@@ -97,8 +97,12 @@ class PagedTableModel(QAbstractTableModel):
         """Count and fetch the first page again (after a filter change or a save)."""
         self._generation += 1
         gen = self._generation
-        query, sort_key, descending, size = self.query, self.sort_key, self.descending, \
-            self.page_size
+        query, sort_key, descending, size = (
+            self.query,
+            self.sort_key,
+            self.descending,
+            self.page_size,
+        )
         self.loading = True
 
         def work() -> tuple[Fetch, int, list[Any]]:
@@ -140,12 +144,14 @@ class PagedTableModel(QAbstractTableModel):
             first = page_no * size
             last = min(first + size, self._total) - 1
             if last >= first:
-                self.dataChanged.emit(self.index(first, 0),
-                                      self.index(last, len(self.columns) - 1))
+                self.dataChanged.emit(self.index(first, 0), self.index(last, len(self.columns) - 1))
             self.page_loaded.emit(page_no)
 
-        ops.Op(self, lambda: self.page(resolved, page_no * size, size),
-               name=type(self).__name__ + ".page").success(done).run()
+        ops.Op(
+            self,
+            lambda: self.page(resolved, page_no * size, size),
+            name=type(self).__name__ + ".page",
+        ).success(done).run()
 
     # --- access --------------------------------------------------------------------
 
@@ -188,8 +194,9 @@ class PagedTableModel(QAbstractTableModel):
     def columnCount(self, parent: QModelIndex | QPersistentModelIndex = QModelIndex()) -> int:  # noqa: B008,N802
         return 0 if parent.isValid() else len(self.columns)
 
-    def data(self, index: QModelIndex | QPersistentModelIndex,
-             role: int = Qt.ItemDataRole.DisplayRole) -> Any:
+    def data(
+        self, index: QModelIndex | QPersistentModelIndex, role: int = Qt.ItemDataRole.DisplayRole
+    ) -> Any:
         if not index.isValid() or index.row() >= self._total:
             return None
         col = self.columns[index.column()]
@@ -206,8 +213,12 @@ class PagedTableModel(QAbstractTableModel):
             return self.row_at(index.row())
         return None
 
-    def headerData(self, section: int, orientation: Qt.Orientation,  # noqa: N802
-                   role: int = Qt.ItemDataRole.DisplayRole) -> Any:
+    def headerData(
+        self,
+        section: int,
+        orientation: Qt.Orientation,  # noqa: N802
+        role: int = Qt.ItemDataRole.DisplayRole,
+    ) -> Any:
         if role != Qt.ItemDataRole.DisplayRole:
             return None
         if orientation == Qt.Orientation.Horizontal and 0 <= section < len(self.columns):

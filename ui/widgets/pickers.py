@@ -32,8 +32,9 @@ class LookupEdit(QLineEdit):
 
     chosen = Signal(object)  # the id, or None when the choice was cleared
 
-    def __init__(self, lookup: Lookup, parent: QWidget | None = None, *,
-                 placeholder: str = "") -> None:
+    def __init__(
+        self, lookup: Lookup, parent: QWidget | None = None, *, placeholder: str = ""
+    ) -> None:
         super().__init__(parent)
         self.lookup = lookup
         self.setPlaceholderText(placeholder)
@@ -86,8 +87,9 @@ class LookupEdit(QLineEdit):
             if self.text().strip() != text:
                 return  # typed on meanwhile; a newer lookup is coming
             self._results = results
-            self._model.setStringList([r[1] for r in results]
-                                      or [_("Nothing found for “{text}”").format(text=text)])
+            self._model.setStringList(
+                [r[1] for r in results] or [_("Nothing found for “{text}”").format(text=text)]
+            )
             if self.hasFocus():
                 self.completer_.complete()
                 popup = self.completer_.popup()
@@ -121,8 +123,14 @@ def person_lookup(reg: Register, limit: int = 15) -> Lookup:
         ids = search_ids(reg, text)
         f = PersonFilter(text=text) if ids is None else PersonFilter(ids=ids[:limit])
         rows = person_rows(reg, f, limit=limit)
-        return [(r.id, f"{r.full_name}, {fmt_date(r.birth_date)}" + (
-            f", {r.address}" if r.address else "")) for r in rows]
+        return [
+            (
+                r.id,
+                f"{r.full_name}, {fmt_date(r.birth_date)}"
+                + (f", {r.address}" if r.address else ""),
+            )
+            for r in rows
+        ]
 
     return lookup
 
@@ -155,8 +163,9 @@ class CheckList(QListWidget):
             item = QListWidgetItem(text)
             item.setData(Qt.ItemDataRole.UserRole, rid)
             item.setFlags(item.flags() | Qt.ItemFlag.ItemIsUserCheckable)
-            item.setCheckState(Qt.CheckState.Checked if checked and rid in checked
-                               else Qt.CheckState.Unchecked)
+            item.setCheckState(
+                Qt.CheckState.Checked if checked and rid in checked else Qt.CheckState.Unchecked
+            )
             self.addItem(item)
         if self.count():
             self.setCurrentRow(0)
@@ -164,11 +173,17 @@ class CheckList(QListWidget):
         self.changed.emit()
 
     def checked_ids(self) -> tuple[Any, ...]:
-        return tuple(self.item(i).data(Qt.ItemDataRole.UserRole) for i in range(self.count())
-                     if self.item(i).checkState() == Qt.CheckState.Checked)
+        return tuple(
+            self.item(i).data(Qt.ItemDataRole.UserRole)
+            for i in range(self.count())
+            if self.item(i).checkState() == Qt.CheckState.Checked
+        )
 
     def set_checked(self, ids: set[Any]) -> None:
         for i in range(self.count()):
             item = self.item(i)
-            item.setCheckState(Qt.CheckState.Checked if item.data(Qt.ItemDataRole.UserRole)
-                               in ids else Qt.CheckState.Unchecked)
+            item.setCheckState(
+                Qt.CheckState.Checked
+                if item.data(Qt.ItemDataRole.UserRole) in ids
+                else Qt.CheckState.Unchecked
+            )

@@ -44,10 +44,15 @@ def read_only_rows(table: QTableView) -> None:
 
 
 class RecordTableModel(QAbstractTableModel):
-    def __init__(self, columns: Sequence[Column], parent: Any = None, *,
-                 row_id: Callable[[Any], Any] = lambda r: getattr(r, "id", None),
-                 alert: Callable[[Any], bool] | None = None,
-                 sort_value: dict[str, Callable[[Any], Any]] | None = None) -> None:
+    def __init__(
+        self,
+        columns: Sequence[Column],
+        parent: Any = None,
+        *,
+        row_id: Callable[[Any], Any] = lambda r: getattr(r, "id", None),
+        alert: Callable[[Any], bool] | None = None,
+        sort_value: dict[str, Callable[[Any], Any]] | None = None,
+    ) -> None:
         super().__init__(parent)
         self.columns = list(columns)
         self.rows: list[Any] = []
@@ -75,8 +80,9 @@ class RecordTableModel(QAbstractTableModel):
     def columnCount(self, parent: QModelIndex | QPersistentModelIndex = QModelIndex()) -> int:  # noqa: B008,N802
         return 0 if parent.isValid() else len(self.columns)
 
-    def data(self, index: QModelIndex | QPersistentModelIndex,
-             role: int = Qt.ItemDataRole.DisplayRole) -> Any:
+    def data(
+        self, index: QModelIndex | QPersistentModelIndex, role: int = Qt.ItemDataRole.DisplayRole
+    ) -> Any:
         if not index.isValid() or index.row() >= len(self.rows):
             return None
         r = self.rows[index.row()]
@@ -96,8 +102,12 @@ class RecordTableModel(QAbstractTableModel):
             return r
         return None
 
-    def headerData(self, section: int, orientation: Qt.Orientation,  # noqa: N802
-                   role: int = Qt.ItemDataRole.DisplayRole) -> Any:
+    def headerData(
+        self,
+        section: int,
+        orientation: Qt.Orientation,  # noqa: N802
+        role: int = Qt.ItemDataRole.DisplayRole,
+    ) -> Any:
         if role != Qt.ItemDataRole.DisplayRole:
             return None
         if orientation == Qt.Orientation.Horizontal and 0 <= section < len(self.columns):
@@ -116,8 +126,14 @@ class RecordTable(QTableView):
     Each time it is filled, a column its rows do not fit in is widened (``fit_rows``),
     until the user sizes a column by hand."""
 
-    def __init__(self, model: RecordTableModel, parent: QWidget | None = None, *,
-                 sortable: bool = True, stretch_last: bool = True) -> None:
+    def __init__(
+        self,
+        model: RecordTableModel,
+        parent: QWidget | None = None,
+        *,
+        sortable: bool = True,
+        stretch_last: bool = True,
+    ) -> None:
         super().__init__(parent)
         self.source = model
         self._sized_by_user = False
