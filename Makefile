@@ -47,8 +47,10 @@ run: $(STAMP) translations system-packages
 test: $(STAMP) translations
 	QT_QPA_PLATFORM=offscreen $(BIN)/python -m pytest -q
 
+# House style (STYLE.md): ruff's lint and its formatter, over every Python file.
 lint: $(STAMP)
-	$(BIN)/ruff check app ui tests bench
+	$(BIN)/ruff check .
+	$(BIN)/ruff format --check .
 
 bench: $(STAMP) translations
 	@for f in bench/*.py; do echo "== $$f"; QT_QPA_PLATFORM=offscreen $(BIN)/python $$f || exit 1; done
