@@ -42,10 +42,13 @@ class Option(Generic[T]):
 
 
 class UiSettings:
-    language = Option("general/language", str, "")
+    # "General", capital G: QSettings writes a top-level group of that name as [%General]
+    # and reads it back as "General" whatever case it was written in, so keys under a
+    # lower-case "general/" were written but never found again after a restart.
+    language = Option("General/language", str, "")
     user_language = Option("general/language", str, "", per_user=True)  # wins once logged in
-    last_login = Option("general/last_login", str, "")
-    last_folder = Option("general/last_folder", str, "")
+    last_login = Option("General/last_login", str, "")
+    last_folder = Option("General/last_folder", str, "")
     sync_folder = Option("sync/folder", str, "")  # the stick's last folder
     hq_url = Option("sync/hq_url", str, "")  # typed on the Sync screen; HQ's own is the default
     sync_interval_minutes = Option("sync/interval_minutes", int, 15)  # 0: only by hand
