@@ -63,6 +63,15 @@ class AuthError(TayanchError):
     template = N_("Wrong user name or password. Check the keyboard layout and Caps Lock.")
 
 
+class WrongRecoveryKeyError(AuthError):
+    """The printed recovery key did not open the register (same back-off as a password)."""
+
+    template = N_(
+        "This recovery key does not open the register. Compare it with the printed sheet: "
+        "8 groups of 5 Latin letters and digits."
+    )
+
+
 class PermissionDenied(TayanchError):
     code = "permission"
     template = N_("Your role does not allow this. Ask the inspector of the stronghold.")

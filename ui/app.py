@@ -2,7 +2,8 @@
 
 Order matters: logging and the excepthook first (so even a failure while building the
 window is caught), then the language (every widget translates its strings as it is built),
-then the unlock dialog, then the main window.
+then the unlock dialog (or, on a computer without a register, the dialog that makes one),
+then the main window.
 
 The dialog comes up before the model is loaded: SQLModel, the table classes and the
 screens take about a second to import, and ``Preloader`` imports them on a thread while
@@ -22,10 +23,9 @@ from typing import TYPE_CHECKING
 from PySide6.QtCore import QLibraryInfo, QLocale, QTranslator
 from PySide6.QtWidgets import QApplication, QDialog
 
-from app.errors import NoRegisterError
 from app.i18n import DEFAULT_LANGUAGE, normalize_language, set_language
 from app.paths import log_dir, register_exists
-from ui import errors, ops, seams, style
+from ui import errors, ops, style
 from ui.settings import UiSettings
 from ui.unlock import UnlockDialog
 
@@ -162,16 +162,26 @@ def run(data_dir: Path, lang: str | None = None) -> int:
     install_qt_translations(app, language)
     style.apply(app)
     data_dir = Path(data_dir)
-    if not register_exists(data_dir):
-        message = NoRegisterError(path=str(data_dir)).message()
-        print(f"tayanch: {message}", file=sys.stderr)  # for whoever started it from a shell
-        seams.show_error(None, message)
-        return 1
     preload = Preloader().start()
-    dialog = UnlockDialog(data_dir, last_login=settings.last_login, before_open=preload.wait)
-    if dialog.exec() != QDialog.DialogCode.Accepted or dialog.register is None:
-        return 0
-    reg = dialog.register
+    if register_exists(data_dir):
+        dialog = UnlockDialog(data_dir, last_login=settings.last_login, before_open=preload.wait)
+        if dialog.exec() != QDialog.DialogCode.Accepted or dialog.register is None:
+            return 0
+        reg = dialog.register
+    else:
+        # The first start on this computer: the register is made here (ui/first_run.py).
+        from ui import first_run
+
+        def switch(lang: str) -> None:
+            set_language(lang)
+            install_qt_translations(app, lang)
+            settings.language = lang
+
+        made = first_run.create_register(data_dir, on_language=switch)
+        if made is None:
+            return 0
+        reg = made
+        preload.wait()
     settings.last_login = reg.user.login
     window = open_window(reg, settings)
     try:

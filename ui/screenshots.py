@@ -46,6 +46,39 @@ def save(widget: QWidget, path: Path) -> None:
     print(f"wrote {path}")
 
 
+def first_run_shots(app: QApplication, folder: Path, out: Path) -> None:
+    """The first start on a computer without a register: the form, then the key."""
+    from app.reports.recovery_sheet import SheetInfo
+    from ui.first_run import CreateRegisterDialog, RecoveryKeyDialog
+
+    form = CreateRegisterDialog(folder)
+    typed = {
+        "code": "TP-0123",
+        "name": demo.DEMO_STRONGHOLD["name"],
+        "region": demo.DEMO_STRONGHOLD["region"],
+        "district": demo.DEMO_STRONGHOLD["district"],
+        "makhalla": demo.DEMO_STRONGHOLD["makhalla"],
+        "login": "aziza",
+        "full_name": "Aziza Karimova",
+    }
+    for name, value in typed.items():
+        form.fields[name].set(value)
+    form.show()
+    settle(app)
+    save(form, out / "00-first-start.png")
+    form._closing = True
+    form.close()
+    key = RecoveryKeyDialog(
+        "Q7RXM-2KD4P-LZ6WA-N3TYB-5HCUE-VJ2QF-M7KSD-R4XGA",
+        SheetInfo("TP-0123", demo.DEMO_STRONGHOLD["name"]),
+    )
+    key.show()
+    settle(app)
+    save(key, out / "00-recovery-key.png")
+    key.kept.setChecked(True)
+    key.close()
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__)
     parser.add_argument("out", type=Path)
@@ -64,6 +97,7 @@ def main(argv: list[str] | None = None) -> int:
     style.apply(app)
 
     folder = tmp / "register"
+    first_run_shots(app, folder, out)
     reg, _recovery = Register.create(
         folder,
         StrongholdInfo(**demo.DEMO_STRONGHOLD),

@@ -1,5 +1,8 @@
 """The unlock dialog: user and password, then the register opens on a worker.
 
+"Forgot the password?" opens the register with the printed recovery key instead and gives
+the user a new password (ui/first_run.py).
+
 Opening derives the key with Argon2id (a fraction of a second on purpose) and may migrate
 the file, so it runs off the UI thread with the dialog showing "Opening…". A wrong password
 is said in the dialog itself, calmly, with what to check.
@@ -97,6 +100,11 @@ class UnlockDialog(QDialog):
         self.message.hide()
         lay.addWidget(self.message)
         buttons = QHBoxLayout()
+        self.forgot_button = QPushButton(_("Forgot the password?"))
+        self.forgot_button.setAutoDefault(False)
+        self.forgot_button.setFlat(True)
+        self.forgot_button.clicked.connect(self.recover)
+        buttons.addWidget(self.forgot_button)
         buttons.addStretch(1)
         self.quit_button = QPushButton(_("Quit"))
         self.quit_button.setAutoDefault(False)
@@ -132,6 +140,16 @@ class UnlockDialog(QDialog):
             return opener(folder, login, password)
 
         ops.Op(self, work, name="unlock").success(self._opened).failure(self._failed).run()
+
+    def recover(self) -> None:
+        """The printed recovery key instead of the password (ui/first_run.py)."""
+        from ui.first_run import RecoverPasswordDialog
+
+        dialog = RecoverPasswordDialog(
+            self.data_dir, login=self.login(), parent=self, before_open=self.before_open
+        )
+        if dialog.exec() == QDialog.DialogCode.Accepted and dialog.register is not None:
+            self._opened(dialog.register)
 
     def _opened(self, reg: Register) -> None:
         self.register = reg

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from typing import Any
 
+from PySide6.QtCore import Qt
 from PySide6.QtWidgets import QGroupBox, QLineEdit, QVBoxLayout, QWidget
 
 from app.domain.enums import Role
@@ -166,6 +167,7 @@ class UsersBox(QGroupBox):
                 ("reset", _("Password…")),
                 ("role", _("Role…")),
                 ("disable", _("Disable")),
+                ("recovery", _("New recovery key…")),
             )
         }
         lay.addWidget(
@@ -194,12 +196,40 @@ class UsersBox(QGroupBox):
             self.table.source.set_rows
         ).run()
 
+    def renew_recovery_key(self) -> None:
+        """A new key replaces the printed one (lost, or used to replace a password)."""
+        from ui.first_run import RecoveryKeyDialog, sheet_info
+
+        if not seams.ask_confirm(
+            self,
+            _(
+                "Make a new recovery key? The key printed before stops opening the register; "
+                "print the new one and keep it in the safe."
+            ),
+        ):
+            return
+        reg = self.ctx.reg
+
+        def renew() -> tuple[str, Any]:
+            return users_service.renew_recovery_key(reg), sheet_info(reg)
+
+        def shown(made: tuple[str, Any]) -> None:
+            # open(), not exec(): locking the window hides it and gives it back (ui/lock.py).
+            dialog = RecoveryKeyDialog(*made, parent=self)
+            dialog.setWindowModality(Qt.WindowModality.WindowModal)
+            dialog.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)
+            dialog.open()
+
+        ops.Op(self, renew, write=True).success(shown).run()
+
     def act(self, key: str) -> None:
         ctx = self.ctx
         tables = ("staff_user",)
         user = self.table.current_record()
         if key == "add":
             actions.open_form(ctx, UserForm(self, ctx), tables, lambda _r: self.reload())
+        elif key == "recovery":
+            self.renew_recovery_key()
         elif key == "own":
             actions.open_form(
                 ctx,

@@ -15,6 +15,7 @@ from app.cli.common import (
     read_password,
 )
 from app.db.register import Register, StrongholdInfo, register_exists
+from app.domain.validation import stronghold_code_problem
 from app.errors import RegisterExistsError
 from app.i18n import _, ngettext
 from app.services.records import record_dict
@@ -87,8 +88,9 @@ def cmd_init(args: argparse.Namespace) -> int:
         makhalla=args.makhalla,
         office=args.office,
     )
-    if not info.code:
-        fail(_("The stronghold code must not be empty."))
+    problem = stronghold_code_problem(info.code)
+    if problem:
+        fail(_(problem))
     _new_register(args, info, args.user.strip(), args.full_name, args.position).close()
     return 0
 

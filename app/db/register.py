@@ -49,7 +49,13 @@ from app.db.keys import (
 )
 from app.domain.local import LocalState
 from app.domain.stronghold import StaffUser, Stronghold
-from app.errors import AuthError, NoRegisterError, RegisterExistsError, TayanchError
+from app.errors import (
+    AuthError,
+    NoRegisterError,
+    RegisterExistsError,
+    TayanchError,
+    WrongRecoveryKeyError,
+)
 from app.i18n import N_
 from app.paths import DB_FILE, db_path, register_exists  # noqa: F401 - re-exported
 from app.services import reference
@@ -443,7 +449,7 @@ class Register:
             key = keys.unlock_with_recovery(recovery_key)
         except AuthError:
             failures = guard.failed(RECOVERY_SLOT, now)
-            raise AuthError(
+            raise WrongRecoveryKeyError(
                 failures=failures, wait=guard.wait_seconds(RECOVERY_SLOT, now)
             ) from None
         reg = cls._open_with_key(data_dir, key, login, allow_disabled=True)

@@ -26,6 +26,18 @@ def normalize_name(text: str) -> str:
     return re.sub(r"[\u2018\u2019`']", "\u02bc", text)
 
 
+# The code HQ gives a stronghold; HQ refuses any other (app/hq/admin.py), so a register
+# made with one could never enrol.
+STRONGHOLD_CODE = re.compile(r"[A-Za-z0-9][A-Za-z0-9-]{0,15}")
+STRONGHOLD_CODE_PROBLEM = N_(
+    "A stronghold code is 1 to 16 Latin letters, digits and hyphens, e.g. TP-0123."
+)
+
+
+def stronghold_code_problem(code: str) -> str | None:
+    return None if STRONGHOLD_CODE.fullmatch(code.strip()) else STRONGHOLD_CODE_PROBLEM
+
+
 def pinfl_problem(pinfl: str, birth_date: date | None, sex: str | None) -> str | None:
     """The message template of what is wrong with a PINFL, or None when it is valid.
 

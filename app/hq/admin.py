@@ -10,7 +10,6 @@ from __future__ import annotations
 import json
 import logging
 import os
-import re
 import tempfile
 import uuid
 from dataclasses import dataclass, field
@@ -21,6 +20,7 @@ from typing import Any
 
 from sqlalchemy import Engine, func, select, update
 
+from app.domain.validation import STRONGHOLD_CODE_PROBLEM, stronghold_code_problem
 from app.errors import TayanchError
 from app.hq import db
 from app.hq.db import hq_device, hq_enrollment, hq_meta
@@ -36,7 +36,6 @@ log = logging.getLogger(__name__)
 CONFIG_FILE = "hq.json"
 KEYS_FILE = "hq-keys.json"
 CODE_VALID_DAYS = 14
-STRONGHOLD_CODE = re.compile(r"[A-Za-z0-9][A-Za-z0-9-]{0,15}")
 
 
 class HqExistsError(TayanchError):
@@ -71,7 +70,7 @@ class UnknownStrongholdError(TayanchError):
 
 class BadStrongholdCodeError(TayanchError):
     code = "bad_stronghold_code"
-    template = N_("A stronghold code is 1 to 16 Latin letters, digits and hyphens, e.g. TP-0123.")
+    template = STRONGHOLD_CODE_PROBLEM
 
 
 class UnknownDeviceError(TayanchError):
@@ -276,7 +275,7 @@ def _new_row_fields(table: str, stronghold: str | None, values: dict[str, Any]) 
 
 def check_stronghold_code(code: str) -> str:
     code = code.strip()
-    if not STRONGHOLD_CODE.fullmatch(code):
+    if stronghold_code_problem(code):
         raise BadStrongholdCodeError()
     return code
 

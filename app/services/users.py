@@ -74,6 +74,13 @@ def normalize_login(login: str) -> str:
     return login.strip().lower()
 
 
+def login_problem(login: str) -> str | None:
+    """Why a new login is refused, as a message template; None if its form is fine."""
+    if not LOGIN_RE.match(normalize_login(login)):
+        return N_("A login is 2 to 32 Latin letters, digits, dots, dashes or underscores.")
+    return None
+
+
 def password_problem(password: str, login: str = "") -> str | None:
     """Why a new password is refused, as a message template; None if it is fine."""
     if len(password) < MIN_PASSWORD:
@@ -168,10 +175,9 @@ def check_new_user(
     require_permission(reg, "manage_users")
     login = normalize_login(login)
     problems: dict[str, str] = {}
-    if not LOGIN_RE.match(login):
-        problems["login"] = N_(
-            "A login is 2 to 32 Latin letters, digits, dots, dashes or underscores."
-        )
+    bad_login = login_problem(login)
+    if bad_login:
+        problems["login"] = bad_login
     else:
         with reg.reading() as s:
             same = s.exec(

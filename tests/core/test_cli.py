@@ -10,7 +10,7 @@ from pathlib import Path
 
 import pytest
 
-from app.db.register import db_path
+from app.db.register import db_path, register_exists
 from tests.conftest import PASSWORD
 
 
@@ -119,6 +119,18 @@ def test_init_creates_a_register_that_opens(tmp_path):
     assert out.returncode == 0, out.stderr
     out = tayanch("--data-dir", str(folder), "list", "persons", "--json")
     assert out.returncode == 0 and json.loads(out.stdout) == []
+
+
+def test_init_refuses_a_stronghold_code_hq_would_refuse(tmp_path):
+    folder = tmp_path / "new"
+    args = ["--name", "N", "--region", "R", "--district", "D", "--makhalla", "M"]
+    out = tayanch(
+        "--data-dir", str(folder), "init", "--stronghold", "TP 0456", *args,
+        "--user", "aziz", "--full-name", "Aziz Karimov",
+    )  # fmt: skip
+    assert out.returncode == 1
+    assert "1 to 16 Latin letters, digits and hyphens" in one_line(out.stderr)
+    assert not register_exists(folder)
 
 
 def test_wrong_usage_exits_2(demo_cli_dir):
