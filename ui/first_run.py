@@ -21,7 +21,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from PySide6.QtCore import QStandardPaths, Qt
-from PySide6.QtGui import QFont, QFontDatabase, QGuiApplication
+from PySide6.QtGui import QFont, QFontDatabase, QGuiApplication, QKeySequence, QShortcut
 from PySide6.QtWidgets import (
     QCheckBox,
     QComboBox,
@@ -40,7 +40,7 @@ from app.errors import TayanchError
 from app.i18n import LANGUAGE_NAMES, LANGUAGES, N_, _, current_language
 from app.reports import recovery_sheet
 from app.services import users as users_service
-from ui import ops, seams, style
+from ui import lock, ops, seams, style
 from ui.users import MISMATCH, check_new_password
 from ui.widgets.common import button, muted_label
 from ui.widgets.form import FormDialog
@@ -281,6 +281,9 @@ class RecoveryKeyDialog(QDialog):
         self.done_button.clicked.connect(self.accept)
         row.addWidget(self.done_button)
         lay.addLayout(row)
+        # Ctrl+L locks the window behind, which hides this dialog (a window-modal one blocks
+        # the window's own shortcut), as in every form.
+        QShortcut(QKeySequence("Ctrl+L"), self, activated=lock.request_lock)
         self._update()
 
     def _update(self) -> None:

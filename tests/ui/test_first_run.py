@@ -17,7 +17,8 @@ from app.db.register import Register, StrongholdInfo, register_exists
 from app.errors import AuthError
 from app.i18n import current_language, set_language
 from app.reports import recovery_sheet
-from tests.ui.conftest import FAST_KDF, LOGIN, wait_idle
+from tests.ui.conftest import FAST_KDF, LOGIN, activate, wait_idle
+from tests.ui.conftest import PASSWORD as PASSWORD_OF_DEMO
 from ui import first_run
 from ui.first_run import (
     LANGUAGE_CHANGED,
@@ -245,6 +246,15 @@ def test_an_inspector_makes_a_new_recovery_key(qtbot, window, seams_rec, data_di
     keys = KeyStore.load(data_dir)
     assert keys.unlock_with_recovery(new_key) == window.reg._key
     assert keys.data["recovery"] != old.data["recovery"]  # the printed key no longer opens
+    # Locking (Ctrl+L here too) hides the key from whoever comes to the computer next, and
+    # unlocking gives it back: it cannot be shown again.
+    activate(qtbot, dialog)
+    qtbot.keyClick(dialog, Qt.Key.Key_L, Qt.KeyboardModifier.ControlModifier)
+    assert window.locked and not dialog.isVisible()
+    window.lock_page.password.setText(PASSWORD_OF_DEMO)
+    window.lock_page.unlock_button.click()
+    qtbot.waitUntil(lambda: not window.locked, timeout=10_000)
+    assert dialog.isVisible() and dialog.key_field.text() == new_key
     dialog.kept.setChecked(True)
     dialog.accept()
 
