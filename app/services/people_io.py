@@ -800,6 +800,7 @@ class _Writer:
                 self.active.setdefault(e.person_id.hex, {}).setdefault(e.category, e)
         for p in people:
             action = "add"
+            shown = p.values  # the row as the file has it, for the preview
             if p.existing_id:
                 cur = self.current[p.existing_id]
                 changed = [k for k, v in p.values.items() if getattr(cur, k) != v]
@@ -822,7 +823,7 @@ class _Writer:
             else:
                 self.report.unchanged += 1
             if len(self.preview) < 200:
-                self.preview.append({"row": p.row, "action": action, **p.values})
+                self.preview.append({"row": p.row, "action": action, **shown})
 
     def write(self, people: list[_PersonRow], cancel: threading.Event | None) -> Iterator[int]:
         self.conn = self.session.connection()

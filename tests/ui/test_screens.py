@@ -5,8 +5,8 @@ from __future__ import annotations
 from datetime import timedelta
 
 import pytest
-from PySide6.QtCore import Qt
-from PySide6.QtWidgets import QPushButton, QScrollArea
+from PySide6.QtCore import QEvent, QObject, Qt
+from PySide6.QtWidgets import QApplication, QPushButton, QScrollArea, QWidget
 
 from app.domain.base import today_local
 from app.services import statistics, today, ui_queries
@@ -322,3 +322,41 @@ def test_every_screen_fits_a_1024_by_768_window_in_each_language(qtbot, window, 
                 need = scroll.widget().minimumSizeHint().width()
                 assert need <= scroll.viewport().width(), (lang, key, need)
     assert window.minimumSizeHint().width() <= 1024, lang
+
+
+class _WindowsShown(QObject):
+    """Every widget shown as a window of its own, however briefly."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.shown: list[str] = []
+
+    def eventFilter(self, obj, event):  # noqa: N802 - Qt's name
+        if (
+            event.type() == QEvent.Type.Show
+            and isinstance(obj, QWidget)
+            and obj.isWindow()
+            and obj.windowType() not in (Qt.WindowType.Popup, Qt.WindowType.ToolTip)
+        ):
+            self.shown.append(f"{type(obj).__name__} {getattr(obj, 'text', lambda: '')()}")
+        return False
+
+
+def test_no_screen_opens_a_stray_window(qtbot, window):
+    """Every screen built, with a person's card open, shows no window but the main one, not
+    even for a moment: a widget made visible before it has a parent is a window of its own
+    (a stray "Import…" box took the focus from the forms' completers)."""
+    spy = _WindowsShown()
+    QApplication.instance().installEventFilter(spy)
+    try:
+        for key in window.pages:
+            window.go(key)
+            wait_idle(qtbot)
+        page = window.go("persons")
+        qtbot.waitUntil(lambda: page.model.total > 0, timeout=10_000)
+        page.open_person(page.model.row_at(0).id)
+        qtbot.waitUntil(lambda: page.card.card is not None, timeout=10_000)
+        wait_idle(qtbot)
+    finally:
+        QApplication.instance().removeEventFilter(spy)
+    assert spy.shown == []

@@ -21,7 +21,7 @@ from app.i18n import N_, _, ngettext
 from app.services import ui_queries
 from app.services.today import EXAMINE_WITHIN
 from app.services.ui_queries import DisputeDetail, DisputeRow
-from ui import actions, style
+from ui import actions, style, transfer
 from ui.format import fmt_date, fmt_datetime, label
 from ui.widgets.common import Context, ListOrEmpty, button, muted_label, section_label
 from ui.widgets.flow import flow_row
@@ -231,7 +231,11 @@ class DisputesPage(RecordListPage):
     def __init__(self, ctx: Context, parent: QWidget | None = None) -> None:
         super().__init__(ctx, parent)
         self.add_head(
-            self.status, button(_("New report"), self.new_item, tip=_("New report (Ctrl+N)"))
+            self.status,
+            transfer.export_button(
+                ctx, self, "disputes", _("The family dispute reports to an .xlsx or .csv file")
+            ),
+            button(_("New report"), self.new_item, tip=_("New report (Ctrl+N)")),
         )
         table = RecordTable(
             RecordTableModel(

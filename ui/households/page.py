@@ -15,7 +15,7 @@ from app.domain.enums import Direction, RegisterCategory, VisitPurpose
 from app.i18n import N_, _, ngettext
 from app.services import ui_queries
 from app.services.ui_queries import HouseholdDetail, HouseholdFilter, HouseholdRow
-from ui import actions, ops, style
+from ui import actions, ops, style, transfer
 from ui.format import fmt_date, fmt_datetime, label, yes_no
 from ui.widgets.common import Context, ListOrEmpty, button, muted_label, section_label
 from ui.widgets.flow import flow_row
@@ -204,6 +204,9 @@ class HouseholdsPage(PagedListPage):
         self.add_head(
             self.coverage_label,
             self.coverage,
+            transfer.export_button(
+                ctx, self, "visits", _("The household visits to an .xlsx or .csv file")
+            ),
             button(_("New household"), self.new_item, tip=_("New household (Ctrl+N)")),
         )
         filters = self.filter_bar(_("Street and house, or the head's surname (Ctrl+F)"), 3)

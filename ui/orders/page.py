@@ -12,7 +12,7 @@ from app.i18n import N_, _, ngettext
 from app.services import ui_queries
 from app.services.today import ORDER_WARNING_DAYS
 from app.services.ui_queries import OrderDetail, OrderRow
-from ui import actions, seams, style
+from ui import actions, seams, style, transfer
 from ui.format import fmt_date, fmt_datetime, label, labels
 from ui.widgets.common import Context, ListOrEmpty, button, section_label
 from ui.widgets.flow import flow_row
@@ -185,7 +185,11 @@ class OrdersPage(RecordListPage):
     def __init__(self, ctx: Context, parent: QWidget | None = None) -> None:
         super().__init__(ctx, parent)
         self.add_head(
-            self.status, button(_("Issue order"), self.new_item, tip=_("Issue order (Ctrl+N)"))
+            self.status,
+            transfer.export_button(
+                ctx, self, "orders", _("The protection orders to an .xlsx or .csv file")
+            ),
+            button(_("Issue order"), self.new_item, tip=_("Issue order (Ctrl+N)")),
         )
         table = RecordTable(
             RecordTableModel(

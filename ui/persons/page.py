@@ -19,7 +19,7 @@ from app.domain.enums import EntryStatus, RegisterCategory, RiskLevel
 from app.i18n import N_, _, ngettext
 from app.services import ui_queries
 from app.services.queries import PersonFilter
-from ui import ops
+from ui import ops, transfer
 from ui.persons.card import PersonCardView
 from ui.persons.list_model import PersonQuery, PersonTableModel
 from ui.widgets.common import Context, button
@@ -54,7 +54,15 @@ class PersonsPage(PagedListPage):
     def __init__(self, ctx: Context, parent: QWidget | None = None) -> None:
         super().__init__(ctx, parent)
         self.new_button = button(_("New person"), self.new_item, tip=_("New person (Ctrl+N)"))
-        self.add_head(self.new_button)
+        self.import_button = button(
+            _("Import…"), self.import_file, tip=_("Persons from an .xlsx or .csv file")
+        )
+        if not transfer.allowed(ctx, "import"):
+            self.import_button.hide()
+        self.export_button = transfer.export_button(
+            ctx, self, "persons", _("The persons to an .xlsx or .csv file")
+        )
+        self.add_head(self.import_button, self.export_button, self.new_button)
 
         filters = self.filter_bar(
             _("Search: name in any script, PINFL, passport, phone (Ctrl+F)"), 4
@@ -180,6 +188,9 @@ class PersonsPage(PagedListPage):
     def open_person(self, person_id: uuid.UUID) -> None:
         """Show a person's card (from Today, a dispute, a search elsewhere)."""
         self.show_record(person_id)
+
+    def import_file(self) -> None:
+        transfer.open_import(self.ctx, self)
 
     def new_item(self) -> None:
         from ui import actions
