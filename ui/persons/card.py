@@ -49,6 +49,7 @@ from app.services.reference import days_label
 from ui import ops, style
 from ui.audit.details import describe, table_name
 from ui.format import fmt_date, fmt_datetime, full_name, label
+from ui.persons.merge import MergeDialog, may_merge
 from ui.widgets.common import Context, EmptyState, ListOrEmpty, button, muted_label
 from ui.widgets.flow import flow_row
 from ui.widgets.paged_model import Column
@@ -145,6 +146,7 @@ class PersonCardView(QWidget):
             ("offence", _("Offence case"), ""),
             ("print", _("Print…"), "Ctrl+P"),
             ("print_selected", _("Print selected documents"), ""),
+            ("merge", _("Merge a duplicate…"), ""),
         ]:
             b = button(text, tip=f"{text} ({keys})" if keys else text)
             b.clicked.connect(lambda _c=False, k=key: self.act(k))
@@ -154,6 +156,7 @@ class PersonCardView(QWidget):
         # In a flow: as many to a line as the card's width allows (a narrow window, the
         # longer Russian titles), never squeezing the list beside it.
         lay.addWidget(flow_row(*self.buttons.values(), spacing=4))
+        self.buttons["merge"].setVisible(may_merge(ctx))  # it removes a card: inspectors
         self.tabs = QTabWidget()
         self.tabs.setDocumentMode(True)
         lay.addWidget(self.tabs, 1)
@@ -539,6 +542,9 @@ class PersonCardView(QWidget):
             return
         if key == "print":
             self.ctx.window.print_current()
+            return
+        if key == "merge":
+            MergeDialog(self.ctx, self.card.person, self).open()
             return
         if key == "print_selected":
             from ui import printing
