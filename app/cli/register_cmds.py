@@ -19,6 +19,7 @@ from app.domain.validation import stronghold_code_problem
 from app.errors import RegisterExistsError
 from app.i18n import _, ngettext
 from app.services.records import record_dict
+from app.services.users import normalize_login, password_problem
 
 
 def add_commands(sub: argparse._SubParsersAction) -> None:
@@ -60,8 +61,16 @@ def add_commands(sub: argparse._SubParsersAction) -> None:
 
 
 def _new_register(
-    args: argparse.Namespace, info: StrongholdInfo, login: str, full_name: str, position: str = ""
+    args: argparse.Namespace,
+    info: StrongholdInfo,
+    login: str,
+    full_name: str,
+    position: str = "",
+    *,
+    strict: bool = False,
 ) -> Register:
+    """``strict``: a real register's password follows the users' rules (8 characters at
+    least, not the login), as in the window; the demo keeps its short one."""
     folder = data_dir(args)
     if register_exists(folder):
         raise RegisterExistsError(path=str(folder))
@@ -70,6 +79,8 @@ def _new_register(
     password = read_password(_("New password for {login}: ").format(login=login), confirm=True)
     if not password:
         fail(_("The password must not be empty."))
+    if strict and (problem := password_problem(password, login)):
+        fail(_(problem))
     reg, recovery = Register.create(
         folder, info, login=login, full_name=full_name, password=password, position=position
     )
@@ -91,7 +102,8 @@ def cmd_init(args: argparse.Namespace) -> int:
     problem = stronghold_code_problem(info.code)
     if problem:
         fail(_(problem))
-    _new_register(args, info, args.user.strip(), args.full_name, args.position).close()
+    login = normalize_login(args.user)
+    _new_register(args, info, login, args.full_name, args.position, strict=True).close()
     return 0
 
 

@@ -133,6 +133,18 @@ def test_init_refuses_a_stronghold_code_hq_would_refuse(tmp_path):
     assert not register_exists(folder)
 
 
+def test_init_refuses_a_password_the_window_would_refuse(tmp_path):
+    folder = tmp_path / "new"
+    args = ["--stronghold", "TP-0456", "--name", "N", "--region", "R", "--district", "D"]
+    out = tayanch(
+        "--data-dir", str(folder), "init", *args, "--makhalla", "M",
+        "--user", "aziz", "--full-name", "Aziz Karimov", password="qisqa",
+    )  # fmt: skip
+    assert out.returncode == 1
+    assert "at least 8 characters" in one_line(out.stderr)
+    assert not register_exists(folder)
+
+
 def test_wrong_usage_exits_2(demo_cli_dir):
     out = tayanch("--data-dir", str(demo_cli_dir), "list", "planets")
     assert out.returncode == 2
