@@ -5,6 +5,7 @@ from __future__ import annotations
 from datetime import timedelta
 
 import pytest
+from sqlalchemy import text
 
 from app.db.register import Register
 from app.domain.base import today_local
@@ -93,3 +94,19 @@ def test_assistant_never_sees_the_audit_screen(qtbot, assistant_window):
     page = w.go("audit")
     assert page.key == "today"
     assert w.pages["audit"] is None  # never even built
+
+
+def test_check_the_register_says_it_is_intact_then_finds_a_tampered_entry(
+    qtbot, window, reg, seams_rec
+):
+    page = window.go("audit")
+    page.check_button.click()
+    qtbot.waitUntil(lambda: page.last_check is not None, timeout=20_000)
+    assert "The register is intact" in seams_rec.infos[-1]
+    # Someone holding the key edits an entry behind the app's back (tests/security).
+    with reg.write_engine.begin() as conn:
+        conn.execute(text("UPDATE audit_entry SET user_login = 'kimdir' WHERE seq = 3"))
+    page.check_button.click()
+    qtbot.waitUntil(lambda: page.last_check is not None and not page.last_check.ok, timeout=20_000)
+    assert "The check found problems" in seams_rec.errors[-1]
+    assert "Audit entry 3" in seams_rec.errors[-1]
