@@ -66,20 +66,6 @@ def _spreadsheet_path(path: str) -> Path:
     return target
 
 
-def counts_text(report: people_io.ImportReport) -> str:
-    return _(
-        "{rows} rows: {added} new persons, {updated} updated, {unchanged} unchanged; "
-        "register entries: {entries_added} new, {entries_updated} updated."
-    ).format(
-        rows=report.rows,
-        added=report.added,
-        updated=report.updated,
-        unchanged=report.unchanged,
-        entries_added=report.entries_added,
-        entries_updated=report.entries_updated,
-    )
-
-
 class ImportDialog(QDialog):
     """Choose a file, see what it would do, import it (or save the template)."""
 
@@ -196,7 +182,7 @@ class ImportDialog(QDialog):
             # As any text again (the look of an error stays otherwise).
             self.summary.setFont(QApplication.font())
             self.summary.setPalette(QApplication.palette())
-            text = _("The file can be imported. {counts}").format(counts=counts_text(report))
+            text = _("The file can be imported. {counts}").format(counts=report.counts())
             if report.warnings:
                 text += " " + _(
                     "Rows marked “warning” look like persons already in the register; check "
@@ -241,7 +227,7 @@ class ImportDialog(QDialog):
             return
         for table in IMPORT_TABLES:
             self.ctx.hub.changed.emit(table)
-        seams.show_info(self, _("Imported: {counts}").format(counts=counts_text(report)))
+        seams.show_info(self, _("Imported: {counts}").format(counts=report.counts()))
         self.accept()
 
     def _import_failed(self, exc: BaseException) -> None:

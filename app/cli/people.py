@@ -145,17 +145,7 @@ def cmd_import_persons(args: argparse.Namespace) -> int:
         raise ImportRefused(count=len(report.errors))
     for warning in report.warnings:
         print(_("warning: {line}").format(line=warning.line()))
-    counts = _(
-        "rows: {rows}; {added} added, {updated} updated, {unchanged} unchanged; "
-        "register entries: {entries_added} added, {entries_updated} updated."
-    ).format(
-        rows=report.rows,
-        added=report.added,
-        updated=report.updated,
-        unchanged=report.unchanged,
-        entries_added=report.entries_added,
-        entries_updated=report.entries_updated,
-    )
+    counts = report.counts()
     if report.dry_run:
         print(_("Dry run, nothing changed. The file would import: {counts}").format(counts=counts))
     else:

@@ -401,6 +401,26 @@ class ImportReport:
     def ok(self) -> bool:
         return not self.errors
 
+    def counts(self, lang: str | None = None) -> str:
+        """What the file adds and changes, in one sentence (the CLI and the window)."""
+        return (
+            translator(lang or current_language())
+            .gettext(
+                N_(
+                    "rows: {rows}; {added} added, {updated} updated, {unchanged} unchanged; "
+                    "register entries: {entries_added} added, {entries_updated} updated."
+                )
+            )
+            .format(
+                rows=self.rows,
+                added=self.added,
+                updated=self.updated,
+                unchanged=self.unchanged,
+                entries_added=self.entries_added,
+                entries_updated=self.entries_updated,
+            )
+        )
+
 
 @dataclass
 class _PersonRow:

@@ -69,7 +69,7 @@ def test_a_checked_file_is_imported_and_the_list_shows_it(qtbot, window, reg, se
     good.write_text(GOOD, encoding="utf-8-sig")  # as Excel saves a CSV
     dialog = open_import(qtbot, window)
     choose(qtbot, dialog, seams_rec, good)
-    assert "2 new persons" in dialog.summary.text()
+    assert "2 added" in dialog.summary.text()
     assert dialog.preview.rowCount() == 2
     assert dialog.preview.item(0, 2).text() == "Qodirova"
     assert dialog.preview.item(0, 5).text() == "12.03.1990"
