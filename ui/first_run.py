@@ -18,7 +18,7 @@ import logging
 from collections.abc import Callable
 from datetime import date
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 from PySide6.QtCore import QStandardPaths, Qt
 from PySide6.QtGui import QFont, QFontDatabase, QGuiApplication, QKeySequence, QShortcut
@@ -35,6 +35,7 @@ from PySide6.QtWidgets import (
 )
 
 from app.db.keys import KeyStore
+from app.db.register import Register, StrongholdInfo
 from app.domain.validation import stronghold_code_problem
 from app.errors import TayanchError
 from app.i18n import LANGUAGE_NAMES, LANGUAGES, N_, _, current_language
@@ -44,9 +45,6 @@ from ui import lock, ops, seams, style
 from ui.users import MISMATCH, check_new_password
 from ui.widgets.common import button, muted_label
 from ui.widgets.form import FormDialog
-
-if TYPE_CHECKING:
-    from app.db.register import Register
 
 log = logging.getLogger(__name__)
 
@@ -186,19 +184,9 @@ class CreateRegisterDialog(FormDialog):
         _same_passwords(values, problems)
 
     def submit(self, values: dict[str, Any]) -> tuple[Register, str]:
-        from app.db.register import Register, StrongholdInfo
-
-        info = StrongholdInfo(
-            code=values["code"],
-            name=values["name"],
-            region=values["region"],
-            district=values["district"],
-            makhalla=values["makhalla"],
-            office=values.get("office", ""),
-        )
         return Register.create(
             self.data_dir,
-            info,
+            self.stronghold(values),
             login=users_service.normalize_login(values["login"]),
             full_name=values["full_name"],
             password=values["password"],
@@ -210,11 +198,16 @@ class CreateRegisterDialog(FormDialog):
         self.created = record
         super()._saved(record)
 
-    def sheet_info(self) -> recovery_sheet.SheetInfo:
-        """The stronghold as typed, for the recovery key's sheet."""
-        v = self.values()
-        return recovery_sheet.SheetInfo(
-            v["code"], v["name"], v.get("makhalla", ""), v.get("district", ""), v.get("region", "")
+    def stronghold(self, values: dict[str, Any] | None = None) -> StrongholdInfo:
+        """The stronghold as typed (the register's, and its recovery key sheet's)."""
+        v = self.values() if values is None else values
+        return StrongholdInfo(
+            code=v["code"],
+            name=v["name"],
+            region=v["region"],
+            district=v["district"],
+            makhalla=v["makhalla"],
+            office=v.get("office", ""),
         )
 
     def _language_chosen(self) -> None:
@@ -230,7 +223,7 @@ class RecoveryKeyDialog(QDialog):
     def __init__(
         self,
         key: str,
-        info: recovery_sheet.SheetInfo,
+        info: StrongholdInfo,
         parent: QWidget | None = None,
         *,
         made_on: date | None = None,
@@ -341,7 +334,7 @@ class RecoveryKeyDialog(QDialog):
             super().accept()
 
 
-def sheet_info(reg: Register) -> recovery_sheet.SheetInfo:
+def sheet_info(reg: Register) -> StrongholdInfo:
     """Whose register: read from its stronghold record."""
     from sqlmodel import select
 
@@ -350,8 +343,15 @@ def sheet_info(reg: Register) -> recovery_sheet.SheetInfo:
     with reg.reading() as s:
         row = s.exec(select(Stronghold).where(Stronghold.code == reg.stronghold_code)).first()
     if row is None:
-        return recovery_sheet.SheetInfo(reg.stronghold_code, reg.stronghold_code)
-    return recovery_sheet.SheetInfo(row.code, row.name, row.makhalla, row.district, row.region)
+        return StrongholdInfo(reg.stronghold_code, reg.stronghold_code)
+    return StrongholdInfo(
+        code=row.code,
+        name=row.name,
+        region=row.region,
+        district=row.district,
+        makhalla=row.makhalla,
+        office=row.office,
+    )
 
 
 def create_register(
@@ -373,7 +373,7 @@ def create_register(
         if result != QDialog.DialogCode.Accepted or dialog.created is None:
             return None
         reg, key = dialog.created
-        RecoveryKeyDialog(key, dialog.sheet_info()).exec()
+        RecoveryKeyDialog(key, dialog.stronghold()).exec()
         return reg
 
 

@@ -15,7 +15,7 @@ from collections.abc import Callable, Sequence
 from pathlib import Path
 from typing import Any
 
-from PySide6.QtCore import QStandardPaths, Qt, Signal
+from PySide6.QtCore import Qt, Signal
 from PySide6.QtGui import QImage, QPainter, QPixmap
 from PySide6.QtPrintSupport import QPrinter
 from PySide6.QtWidgets import (
@@ -30,21 +30,13 @@ from PySide6.QtWidgets import (
 
 from app.i18n import _, current_language, ngettext
 from ui import ops, seams
-from ui.widgets.common import Context, button
+from ui.widgets.common import Context, button, last_folder
 
 log = logging.getLogger(__name__)
 
 PRINTABLE_MEASURES = {"talk": "talk-record", "warning": "warning"}
 PREVIEW_DPI = 96
 PRINT_DPI = 300
-
-
-def _folder(ctx: Context) -> Path:
-    last = ctx.settings.last_folder
-    if last and Path(last).is_dir():
-        return Path(last)
-    docs = QStandardPaths.writableLocation(QStandardPaths.StandardLocation.DocumentsLocation)
-    return Path(docs or Path.home())
 
 
 def _file_name(number: str, kind: str) -> str:
@@ -114,7 +106,7 @@ def print_images(
 
 def save_pdf(ctx: Context, parent: QWidget, printed: Any) -> Path | None:
     doc = printed.document
-    suggested = _folder(ctx) / _file_name(doc.number, doc.kind)
+    suggested = last_folder(ctx) / _file_name(doc.number, doc.kind)
     path = seams.ask_save_file(
         parent, _("Save the document"), str(suggested), _("PDF documents (*.pdf)")
     )

@@ -48,7 +48,6 @@ def save(widget: QWidget, path: Path) -> None:
 
 def first_run_shots(app: QApplication, folder: Path, out: Path) -> None:
     """The first start on a computer without a register: the form, then the key."""
-    from app.reports.recovery_sheet import SheetInfo
     from ui.first_run import CreateRegisterDialog, RecoveryKeyDialog
 
     form = CreateRegisterDialog(folder)
@@ -70,7 +69,7 @@ def first_run_shots(app: QApplication, folder: Path, out: Path) -> None:
     form.close()
     key = RecoveryKeyDialog(
         "Q7RXM-2KD4P-LZ6WA-N3TYB-5HCUE-VJ2QF-M7KSD-R4XGA",
-        SheetInfo("TP-0123", demo.DEMO_STRONGHOLD["name"]),
+        StrongholdInfo("TP-0123", demo.DEMO_STRONGHOLD["name"]),
     )
     key.show()
     settle(app)

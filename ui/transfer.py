@@ -13,7 +13,7 @@ import logging
 from datetime import date
 from pathlib import Path
 
-from PySide6.QtCore import QStandardPaths, Qt
+from PySide6.QtCore import Qt
 from PySide6.QtWidgets import (
     QApplication,
     QDialog,
@@ -33,7 +33,7 @@ from app.services import people_io
 from app.services.base import ROLE_PERMISSIONS
 from ui import ops, seams, style
 from ui.format import fmt_date
-from ui.widgets.common import Context, button, muted_label
+from ui.widgets.common import Context, button, last_folder, muted_label
 
 log = logging.getLogger(__name__)
 
@@ -48,14 +48,6 @@ EXPORT_NAMES = {
     "disputes": N_("disputes"),
     "orders": N_("protection-orders"),
 }
-
-
-def _folder(ctx: Context) -> Path:
-    last = ctx.settings.last_folder
-    if last and Path(last).is_dir():
-        return Path(last)
-    docs = QStandardPaths.writableLocation(QStandardPaths.StandardLocation.DocumentsLocation)
-    return Path(docs or Path.home())
 
 
 def _spreadsheet_path(path: str) -> Path:
@@ -137,7 +129,7 @@ class ImportDialog(QDialog):
 
     def choose(self) -> None:
         path = seams.ask_open_file(
-            self, _("Import persons"), str(_folder(self.ctx)), _(SPREADSHEETS)
+            self, _("Import persons"), str(last_folder(self.ctx)), _(SPREADSHEETS)
         )
         if path:
             self.check(Path(path))
@@ -235,7 +227,7 @@ class ImportDialog(QDialog):
         ops.show_failure(self, exc)
 
     def save_template(self) -> None:
-        suggested = _folder(self.ctx) / (_("persons-template") + ".xlsx")
+        suggested = last_folder(self.ctx) / (_("persons-template") + ".xlsx")
         path = seams.ask_save_file(self, _("Save the template"), str(suggested), _(SAVE_FILTERS))
         if not path:
             return
@@ -279,7 +271,7 @@ def export_list(ctx: Context, parent: QWidget, kind: str) -> None:
     ):
         return
     name = f"{_(EXPORT_NAMES[kind])}-{date.today().isoformat()}.xlsx"
-    path = seams.ask_save_file(parent, _("Export"), str(_folder(ctx) / name), _(SAVE_FILTERS))
+    path = seams.ask_save_file(parent, _("Export"), str(last_folder(ctx) / name), _(SAVE_FILTERS))
     if not path:
         return
     target = _spreadsheet_path(path)

@@ -6,7 +6,6 @@ unlocks), so this sheet is how the stronghold keeps it: in the safe, away from t
 
 from __future__ import annotations
 
-from dataclasses import dataclass
 from datetime import date
 from io import BytesIO
 
@@ -15,6 +14,7 @@ from reportlab.lib.pagesizes import A4
 from reportlab.lib.units import mm
 from reportlab.platypus import Paragraph, SimpleDocTemplate, Spacer, Table
 
+from app.db.register import StrongholdInfo
 from app.i18n import N_
 from app.reports import base
 from app.reports.base import DocContext
@@ -27,17 +27,6 @@ _KEY_STYLE = base._style(
 )
 
 
-@dataclass(frozen=True)
-class SheetInfo:
-    """Whose register the key opens, as printed above it."""
-
-    code: str
-    name: str
-    makhalla: str = ""
-    district: str = ""
-    region: str = ""
-
-
 def key_lines(key: str) -> list[str]:
     """The key's groups, four to a line: two lines that fit the page and are easy to type."""
     groups = key.split("-")
@@ -46,7 +35,8 @@ def key_lines(key: str) -> list[str]:
     ]
 
 
-def render(key: str, info: SheetInfo, made_on: date, lang: str) -> bytes:
+def render(key: str, info: StrongholdInfo, made_on: date, lang: str) -> bytes:
+    """The sheet of ``key``, for the register of the stronghold ``info``."""
     ctx = DocContext(lang)
     place = ", ".join(p for p in (info.makhalla, info.district, info.region) if p.strip())
     story = [
@@ -112,4 +102,4 @@ def render(key: str, info: SheetInfo, made_on: date, lang: str) -> bytes:
     return buffer.getvalue()
 
 
-__all__ = ["SheetInfo", "key_lines", "render", "TITLE"]
+__all__ = ["key_lines", "render", "TITLE"]

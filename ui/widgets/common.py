@@ -3,9 +3,10 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
+from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from PySide6.QtCore import QObject, Qt, Signal
+from PySide6.QtCore import QObject, QStandardPaths, Qt, Signal
 from PySide6.QtWidgets import (
     QFrame,
     QHBoxLayout,
@@ -38,6 +39,15 @@ class Context:
     settings: UiSettings
     window: Any = None  # ui.main_window.MainWindow; Any to avoid an import cycle
     stronghold: Any = None  # the stronghold's record, for defaults (makhalla, district)
+
+
+def last_folder(ctx: Context) -> Path:
+    """Where the user last saved or opened a file, else their Documents folder."""
+    last = ctx.settings.last_folder
+    if last and Path(last).is_dir():
+        return Path(last)
+    docs = QStandardPaths.writableLocation(QStandardPaths.StandardLocation.DocumentsLocation)
+    return Path(docs or Path.home())
 
 
 def title_label(text: str) -> QLabel:
