@@ -162,14 +162,15 @@ def run(data_dir: Path, lang: str | None = None) -> int:
     install_qt_translations(app, language)
     style.apply(app)
     data_dir = Path(data_dir)
-    preload = Preloader().start()
     if register_exists(data_dir):
+        preload = Preloader().start()
         dialog = UnlockDialog(data_dir, last_login=settings.last_login, before_open=preload.wait)
         if dialog.exec() != QDialog.DialogCode.Accepted or dialog.register is None:
             return 0
         reg = dialog.register
     else:
         # The first start on this computer: the register is made here (ui/first_run.py).
+        # No preloading: the form needs the model at once (and one thread imports it).
         from ui import first_run
 
         def switch(lang: str) -> None:
@@ -181,7 +182,6 @@ def run(data_dir: Path, lang: str | None = None) -> int:
         if made is None:
             return 0
         reg = made
-        preload.wait()
     settings.last_login = reg.user.login
     window = open_window(reg, settings)
     try:

@@ -143,6 +143,8 @@ class UnlockDialog(QDialog):
 
     def recover(self) -> None:
         """The printed recovery key instead of the password (ui/first_run.py)."""
+        if self.before_open is not None:
+            self.before_open()  # the preloaded model first: one thread imports it
         from ui.first_run import RecoverPasswordDialog
 
         dialog = RecoverPasswordDialog(
