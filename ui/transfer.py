@@ -246,7 +246,7 @@ def allowed(ctx: Context, permission: str) -> bool:
 
 
 def export_button(ctx: Context, page: QWidget, kind: str, tip: str) -> QPushButton:
-    """ "Export…" for a list screen; hidden for a role that may not export."""
+    """The "Export…" button of a list screen; hidden for a role that may not export."""
     b = button(_("Export…"), lambda: export_list(ctx, page, kind), tip=tip)
     if not allowed(ctx, "export"):
         b.hide()  # never setVisible(True) here: a widget without a parent yet is a window
@@ -287,5 +287,5 @@ def export_list(ctx: Context, parent: QWidget, kind: str) -> None:
             ).format(count=count, path=target),
         )
 
-    ops.Op(parent, lambda: people_io.export(reg, kind, target), write=True, name="export"
-           ).with_progress(_("Exporting…")).success(written).run()  # fmt: skip
+    op = ops.Op(parent, lambda: people_io.export(reg, kind, target), write=True, name="export")
+    op.with_progress(_("Exporting…")).success(written).run()
