@@ -14,16 +14,12 @@ from typing import Any
 from PySide6.QtWidgets import QGroupBox, QHBoxLayout, QLabel, QVBoxLayout, QWidget
 
 from app.i18n import _, ngettext
-from app.services.base import ROLE_PERMISSIONS
+from app.services.base import has_permission
 from ui import ops, seams
 from ui.format import fmt_datetime
 from ui.widgets.common import Context, button, muted_label
 
 log = logging.getLogger(__name__)
-
-
-def _allowed(reg: Any, permission: str) -> bool:
-    return permission in ROLE_PERMISSIONS.get(reg.user.role, set())
 
 
 class BackupsBox(QGroupBox):
@@ -55,7 +51,7 @@ class BackupsBox(QGroupBox):
             row.addWidget(b)
         row.addStretch(1)
         lay.addLayout(row)
-        self.restore_button.setVisible(_allowed(ctx.reg, "restore"))
+        self.restore_button.setVisible(has_permission(ctx.reg, "restore"))
 
     @property
     def reg(self) -> Any:

@@ -34,15 +34,15 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from app.db.keys import KeyStore
+from app.db.keys import recovery_key_problem
 from app.db.register import Register, StrongholdInfo
 from app.domain.validation import stronghold_code_problem
-from app.errors import TayanchError
-from app.i18n import LANGUAGE_NAMES, LANGUAGES, N_, _, current_language
+from app.i18n import LANGUAGE_NAMES, LANGUAGES, _, current_language
 from app.reports import recovery_sheet
 from app.services import users as users_service
-from ui import lock, ops, seams, style
-from ui.users import MISMATCH, check_new_password
+from ui import lock, seams, style
+from ui.unlock import logins_of
+from ui.users import PasswordFields
 from ui.widgets.common import button, muted_label
 from ui.widgets.form import FormDialog
 
@@ -51,7 +51,6 @@ log = logging.getLogger(__name__)
 #: ``CreateRegisterDialog.exec()``'s result when the user chose another language: the
 #: caller sets it and shows the dialog again with what was typed (``typed``).
 LANGUAGE_CHANGED = 2
-RECOVERY_KEY_PROBLEM = N_("A recovery key is 8 groups of 5 Latin letters and digits, as printed.")
 
 
 def check_code(value: str, _values: dict[str, Any]) -> str | None:
@@ -63,25 +62,10 @@ def check_login(value: str, _values: dict[str, Any]) -> str | None:
 
 
 def check_recovery_key(value: str, _values: dict[str, Any]) -> str | None:
-    letters = "".join(ch for ch in value.upper() if ch.isalnum())
-    ok = len(letters) == 40 and all(ch in "ABCDEFGHIJKLMNOPQRSTUVWXYZ234567" for ch in letters)
-    return None if ok else RECOVERY_KEY_PROBLEM
+    return recovery_key_problem(value)
 
 
-def _password_pair(form: FormDialog, caption: str) -> None:
-    for name, text in (("password", caption), ("repeat", _("Repeat the password"))):
-        w = form.add_text(
-            name, text, required=True, validate=check_new_password if name == "password" else None
-        )
-        w.setEchoMode(QLineEdit.EchoMode.Password)
-
-
-def _same_passwords(values: dict[str, Any], problems: dict[str, str]) -> None:
-    if values.get("repeat") and values.get("repeat") != values.get("password"):
-        problems["repeat"] = MISMATCH
-
-
-class CreateRegisterDialog(FormDialog):
+class CreateRegisterDialog(FormDialog, PasswordFields):
     """The stronghold and its first user; Create makes the encrypted register."""
 
     def __init__(
@@ -167,7 +151,7 @@ class CreateRegisterDialog(FormDialog):
         )
         self.add_text("full_name", _("Full name"), required=True, max_length=200)
         self.add_text("position", _("Position"), max_length=200)
-        _password_pair(self, _("Password"))
+        self.add_passwords(_("Password"))
         self.cancel_button.setText(_("Quit"))
         self.save_button.setText(_("Create the register"))
         self.hint.setText(_("Ctrl+S creates the register"))
@@ -181,7 +165,7 @@ class CreateRegisterDialog(FormDialog):
         self.fields["code"].widget.setFocus(Qt.FocusReason.OtherFocusReason)
 
     def cross_check(self, values: dict[str, Any], problems: dict[str, str]) -> None:
-        _same_passwords(values, problems)
+        self.check_passwords(values, problems)
 
     def submit(self, values: dict[str, Any]) -> tuple[Register, str]:
         return Register.create(
@@ -286,37 +270,17 @@ class RecoveryKeyDialog(QDialog):
         return recovery_sheet.render(self.key, self.info, self.made_on, current_language())
 
     def print_sheet(self) -> None:
-        from PySide6.QtPrintSupport import QPrinter
+        from ui.printing import print_documents
 
-        from ui.printing import PRINT_DPI, print_images, render_pages
-
-        printer = QPrinter(QPrinter.PrinterMode.HighResolution)
-        if not seams.ask_print(self, printer):
-            return
-        try:
-            print_images(printer, [render_pages(self.sheet(), PRINT_DPI)])
-        except (OSError, TayanchError) as exc:
-            seams.show_error(self, str(exc) if isinstance(exc, OSError) else exc.message())
-            return
-        self.kept.setChecked(True)
+        print_documents(self, [self.sheet()], on_done=lambda: self.kept.setChecked(True))
 
     def save_sheet(self) -> None:
+        from ui.printing import write_pdf
+
         docs = QStandardPaths.writableLocation(QStandardPaths.StandardLocation.DocumentsLocation)
         suggested = Path(docs or Path.home()) / f"tayanch-recovery-key-{self.info.code}.pdf"
-        path = seams.ask_save_file(
-            self, _("Save the recovery key"), str(suggested), _("PDF documents (*.pdf)")
-        )
-        if not path:
-            return
-        target = Path(path)
-        if target.suffix.lower() != ".pdf":
-            target = target.with_suffix(".pdf")
-        try:
-            target.write_bytes(self.sheet())
-        except OSError as exc:
-            seams.show_error(self, ops.disk_message(exc))
-            return
-        self.kept.setChecked(True)
+        if write_pdf(self, _("Save the recovery key"), suggested, self.sheet()) is not None:
+            self.kept.setChecked(True)
 
     def copy_key(self) -> None:
         QGuiApplication.clipboard().setText(self.key)
@@ -335,13 +299,10 @@ class RecoveryKeyDialog(QDialog):
 
 
 def sheet_info(reg: Register) -> StrongholdInfo:
-    """Whose register: read from its stronghold record."""
-    from sqlmodel import select
+    """Whose register: its stronghold record (``ui_queries.stronghold``)."""
+    from app.services import ui_queries
 
-    from app.domain.stronghold import Stronghold
-
-    with reg.reading() as s:
-        row = s.exec(select(Stronghold).where(Stronghold.code == reg.stronghold_code)).first()
+    row = ui_queries.stronghold(reg)
     if row is None:
         return StrongholdInfo(reg.stronghold_code, reg.stronghold_code)
     return StrongholdInfo(
@@ -377,7 +338,7 @@ def create_register(
         return reg
 
 
-class RecoverPasswordDialog(FormDialog):
+class RecoverPasswordDialog(FormDialog, PasswordFields):
     """Forgot the password: the printed recovery key and a new password for a user."""
 
     def __init__(
@@ -411,18 +372,18 @@ class RecoverPasswordDialog(FormDialog):
         )
         key.setMinimumWidth(key.fontMetrics().horizontalAdvance("X" * 48))
         self.add_text("login", _("User"), required=True, validate=check_login, max_length=32)
-        logins = _logins(self.data_dir)
+        logins = logins_of(self.data_dir)
         user_field = self.fields["login"].widget
         assert isinstance(user_field, QLineEdit)
         user_field.setText(login if login in logins or not logins else logins[0])
-        _password_pair(self, _("New password"))
+        self.add_passwords(_("New password"))
         self.save_button.setText(_("Replace the password"))
         self.hint.setText(_("Ctrl+S replaces the password, Esc cancels"))
         self.mark_clean()
         key.setFocus(Qt.FocusReason.OtherFocusReason)
 
     def cross_check(self, values: dict[str, Any], problems: dict[str, str]) -> None:
-        _same_passwords(values, problems)
+        self.check_passwords(values, problems)
 
     def submit(self, values: dict[str, Any]) -> Register:
         if self.before_open is not None:
@@ -434,13 +395,6 @@ class RecoverPasswordDialog(FormDialog):
     def _saved(self, record: Any) -> None:
         self.register = record
         super()._saved(record)
-
-
-def _logins(data_dir: Path) -> list[str]:
-    try:
-        return KeyStore.load(Path(data_dir)).logins()
-    except TayanchError:
-        return []
 
 
 __all__ = [

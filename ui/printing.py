@@ -106,21 +106,29 @@ def print_images(
 
 def save_pdf(ctx: Context, parent: QWidget, printed: Any) -> Path | None:
     doc = printed.document
-    suggested = last_folder(ctx) / _file_name(doc.number, doc.kind)
-    path = seams.ask_save_file(
-        parent, _("Save the document"), str(suggested), _("PDF documents (*.pdf)")
-    )
+    target = write_pdf(
+        parent, _("Save the document"), last_folder(ctx) / _file_name(doc.number, doc.kind),
+        printed.pdf,
+    )  # fmt: skip
+    if target is not None:
+        ctx.settings.last_folder = str(target.parent)
+    return target
+
+
+def write_pdf(parent: QWidget, caption: str, suggested: Path, pdf: bytes) -> Path | None:
+    """Ask where (through a seam), write ``pdf`` there (.pdf added when missing); the path,
+    or None when the user cancelled or the disk refused (said to the user)."""
+    path = seams.ask_save_file(parent, caption, str(suggested), _("PDF documents (*.pdf)"))
     if not path:
         return None
     target = Path(path)
     if target.suffix.lower() != ".pdf":
         target = target.with_suffix(".pdf")
     try:
-        target.write_bytes(printed.pdf)
+        target.write_bytes(pdf)
     except OSError as exc:
         seams.show_error(parent, ops.disk_message(exc))
         return None
-    ctx.settings.last_folder = str(target.parent)
     return target
 
 
@@ -206,13 +214,12 @@ class PreviewDialog(QDialog):
         return save_pdf(self.ctx, self, self.printed)
 
     def print_(self) -> None:
-        print_documents(self.ctx, self, [self.printed], on_done=self.printed_ok.emit)
+        print_documents(self, [self.printed.pdf], on_done=self.printed_ok.emit)
 
 
 def print_documents(
-    ctx: Context,
     parent: QWidget,
-    printed: Sequence[Any],
+    pdfs: Sequence[bytes],
     *,
     on_done: Callable[[], None] | None = None,
     progress: Callable[[int, int], None] | None = None,
@@ -225,7 +232,6 @@ def print_documents(
     printer = QPrinter(QPrinter.PrinterMode.HighResolution)
     if not seams.ask_print(parent, printer):
         return False
-    pdfs = [p.pdf for p in printed]
     dpi = min(printer.resolution(), PRINT_DPI) or PRINT_DPI
 
     def rendered(documents: list[list[QImage]]) -> None:
@@ -329,7 +335,9 @@ class ReprintProgress(QDialog):
                 len(printed),
             ).format(n=len(printed))
         )
-        if not print_documents(self.ctx, self, printed, on_done=self.accept, progress=self._step):
+        if not print_documents(
+            self, [p.pdf for p in printed], on_done=self.accept, progress=self._step
+        ):
             self.reject()
 
     def _failed(self, exc: BaseException) -> None:

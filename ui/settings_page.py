@@ -24,7 +24,7 @@ from PySide6.QtWidgets import (
 
 from app.i18n import LANGUAGE_NAMES, LANGUAGES, N_, _, current_language, set_language
 from app.services import reference, ui_actions, ui_queries
-from app.services.base import ROLE_PERMISSIONS
+from app.services.base import has_permission
 from ui import ops, seams, style
 from ui.widgets.common import Context, Page, button, muted_label, title_label
 from ui.widgets.flow import flow_row, wrapping_form
@@ -133,7 +133,7 @@ class SettingsPage(Page):
         )
         column = QVBoxLayout()
         column.addWidget(box)
-        if "sync" in ROLE_PERMISSIONS.get(ctx.reg.user.role, set()):
+        if has_permission(ctx.reg, "sync"):
             from ui.sync.auto import AutoSyncBox
 
             self.sync_box = AutoSyncBox(ctx)
@@ -189,7 +189,7 @@ class SettingsPage(Page):
             self.users_box = UsersBox(ctx)
             grid.addWidget(self.users_box, 2, 1)
         self.backups_box = None
-        if "backup" in ROLE_PERMISSIONS.get(ctx.reg.user.role, set()):
+        if has_permission(ctx.reg, "backup"):
             from ui.backups import BackupsBox
 
             self.backups_box = BackupsBox(ctx)

@@ -12,6 +12,7 @@ from __future__ import annotations
 import logging
 from datetime import date
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from PySide6.QtCore import Qt
 from PySide6.QtWidgets import (
@@ -29,11 +30,15 @@ from PySide6.QtWidgets import (
 )
 
 from app.i18n import N_, _, ngettext
-from app.services import people_io
-from app.services.base import ROLE_PERMISSIONS
+from app.services.base import has_permission
 from ui import ops, seams, style
 from ui.format import fmt_date
 from ui.widgets.common import Context, button, last_folder, muted_label
+
+# people_io is imported where it is used: these buttons are built with the screens at
+# start-up, and the import module would add 25 ms to it.
+if TYPE_CHECKING:
+    from app.services import people_io
 
 log = logging.getLogger(__name__)
 
@@ -62,6 +67,8 @@ class ImportDialog(QDialog):
     """Choose a file, see what it would do, import it (or save the template)."""
 
     def __init__(self, ctx: Context, parent: QWidget | None = None) -> None:
+        from app.services import people_io
+
         super().__init__(parent)
         self.ctx = ctx
         self.path: Path | None = None
@@ -136,6 +143,8 @@ class ImportDialog(QDialog):
 
     def check(self, path: Path) -> None:
         """The dry run: every row read and checked, nothing written."""
+        from app.services import people_io
+
         self.path = path
         self.ctx.settings.last_folder = str(path.parent)
         self.file_label.setText(str(path))
@@ -200,6 +209,8 @@ class ImportDialog(QDialog):
     # --- importing ---------------------------------------------------------------------
 
     def run_import(self) -> None:
+        from app.services import people_io
+
         if self.path is None or self.report is None or not self.report.ok:
             return
         self.import_button.setEnabled(False)
@@ -227,6 +238,8 @@ class ImportDialog(QDialog):
         ops.show_failure(self, exc)
 
     def save_template(self) -> None:
+        from app.services import people_io
+
         suggested = last_folder(self.ctx) / (_("persons-template") + ".xlsx")
         path = seams.ask_save_file(self, _("Save the template"), str(suggested), _(SAVE_FILTERS))
         if not path:
@@ -240,15 +253,10 @@ class ImportDialog(QDialog):
         ).run()
 
 
-def allowed(ctx: Context, permission: str) -> bool:
-    """Whether the user's role may (the core refuses anyway; the button is then not shown)."""
-    return permission in ROLE_PERMISSIONS.get(ctx.reg.user.role, set())
-
-
 def export_button(ctx: Context, page: QWidget, kind: str, tip: str) -> QPushButton:
     """The "Export…" button of a list screen; hidden for a role that may not export."""
     b = button(_("Export…"), lambda: export_list(ctx, page, kind), tip=tip)
-    if not allowed(ctx, "export"):
+    if not has_permission(ctx.reg, "export"):
         b.hide()  # never setVisible(True) here: a widget without a parent yet is a window
     return b
 
@@ -261,6 +269,8 @@ def open_import(ctx: Context, parent: QWidget) -> ImportDialog:
 
 def export_list(ctx: Context, parent: QWidget, kind: str) -> None:
     """Write persons, visits, disputes or orders to an .xlsx or .csv file the user picks."""
+    from app.services import people_io
+
     if not seams.ask_confirm(
         parent,
         _(

@@ -30,8 +30,8 @@ def check_new_password(value: str, values: dict[str, Any]) -> str | None:
     return users_service.password_problem(value, values.get("login", ""))
 
 
-class _PasswordFields:
-    """Two password fields that must agree."""
+class PasswordFields:
+    """Two password fields that must agree (the users' forms, the first start, recovery)."""
 
     def add_passwords(self: Any, caption: str) -> None:
         for name, text in (("password", caption), ("repeat", _("Repeat the password"))):
@@ -48,7 +48,7 @@ class _PasswordFields:
             problems["repeat"] = MISMATCH
 
 
-class UserForm(FormDialog, _PasswordFields):
+class UserForm(FormDialog, PasswordFields):
     def __init__(self, parent: QWidget | None, ctx: Context) -> None:
         super().__init__(parent, _("Add a user"))
         self.reg = ctx.reg
@@ -76,7 +76,7 @@ class UserForm(FormDialog, _PasswordFields):
         )
 
 
-class ResetPasswordForm(FormDialog, _PasswordFields):
+class ResetPasswordForm(FormDialog, PasswordFields):
     def __init__(self, parent: QWidget | None, ctx: Context, user: Any) -> None:
         super().__init__(parent, _("New password for {login}").format(login=user.login))
         self.reg, self.user = ctx.reg, user
@@ -91,7 +91,7 @@ class ResetPasswordForm(FormDialog, _PasswordFields):
         return users_service.reset_password(self.reg, self.user.login, values["password"])
 
 
-class OwnPasswordForm(FormDialog, _PasswordFields):
+class OwnPasswordForm(FormDialog, PasswordFields):
     def __init__(self, parent: QWidget | None, ctx: Context) -> None:
         super().__init__(parent, _("Change my password"))
         self.reg = ctx.reg

@@ -253,6 +253,18 @@ def _canonical_recovery(key: str) -> str:
     return "".join(ch for ch in key.upper() if ch.isalnum())
 
 
+_BASE32 = set("ABCDEFGHIJKLMNOPQRSTUVWXYZ234567")  # RFC 4648, what b32encode writes
+RECOVERY_KEY_PROBLEM = N_("A recovery key is 8 groups of 5 Latin letters and digits, as printed.")
+
+
+def recovery_key_problem(key: str) -> str | None:
+    """Why ``key`` cannot be a recovery key as ``new_recovery_key`` writes them (typed in
+    any case, with or without its dashes), as a message template; None if it can."""
+    letters = _canonical_recovery(key)
+    ok = len(letters) == 40 and set(letters) <= _BASE32
+    return None if ok else RECOVERY_KEY_PROBLEM
+
+
 def same_key(a: bytes, b: bytes) -> bool:
     return hmac.compare_digest(a, b)
 

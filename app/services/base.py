@@ -47,8 +47,14 @@ ROLE_PERMISSIONS: dict[str, set[str]] = {
 }
 
 
+def has_permission(reg: Register, permission: str) -> bool:
+    """Whether the signed-in user's role allows ``permission`` (the window shows or hides
+    by it; the services refuse by ``require_permission``)."""
+    return permission in ROLE_PERMISSIONS.get(reg.user.role, set())
+
+
 def require_permission(reg: Register, permission: str) -> None:
-    if permission not in ROLE_PERMISSIONS.get(reg.user.role, set()):
+    if not has_permission(reg, permission):
         raise PermissionDenied()
 
 

@@ -169,6 +169,7 @@ def test_the_recovery_key_sheet_printed(qtbot, tmp_path, seams_rec):
     assert seams_rec.print_jobs == 0 and not dialog.kept.isChecked()
     seams_rec.print_to = tmp_path / "printed.pdf"
     qtbot.mouseClick(dialog.print_button, Qt.MouseButton.LeftButton)
+    qtbot.waitUntil(dialog.kept.isChecked, timeout=10_000)  # pages rendered on a worker
     assert seams_rec.print_jobs == 1 and len(PdfReader(seams_rec.print_to).pages) == 1
     assert dialog.kept.isChecked()
 

@@ -15,7 +15,7 @@ from PySide6.QtWidgets import QWidget
 
 from app.i18n import N_, _, ngettext
 from app.services import audit
-from app.services.base import ROLE_PERMISSIONS
+from app.services.base import has_permission
 from ui import ops, seams
 from ui.audit.details import describe, table_name
 from ui.format import fmt_datetime
@@ -33,7 +33,7 @@ LIMIT = 500
 
 
 def can_view(reg: Any) -> bool:
-    return "view_audit" in ROLE_PERMISSIONS.get(reg.user.role, set())
+    return has_permission(reg, "view_audit")
 
 
 class AuditPage(Page):

@@ -27,7 +27,7 @@ from PySide6.QtWidgets import (
 )
 
 from app.i18n import _
-from app.services.base import ROLE_PERMISSIONS
+from app.services.base import has_permission
 from ui import ops, seams, style
 from ui.format import fmt_date, full_name
 from ui.widgets.common import Context, muted_label
@@ -39,7 +39,7 @@ ID_ROLE = Qt.ItemDataRole.UserRole
 
 
 def may_merge(ctx: Context) -> bool:
-    return "delete" in ROLE_PERMISSIONS.get(ctx.reg.user.role, set())
+    return has_permission(ctx.reg, "delete")
 
 
 def hit_text(hit: Any) -> str:

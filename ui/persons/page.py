@@ -18,6 +18,7 @@ from PySide6.QtWidgets import QCheckBox, QMenu, QWidget
 from app.domain.enums import EntryStatus, RegisterCategory, RiskLevel
 from app.i18n import N_, _, ngettext
 from app.services import ui_queries
+from app.services.base import has_permission
 from app.services.queries import PersonFilter
 from ui import ops, transfer
 from ui.persons.card import PersonCardView
@@ -57,7 +58,7 @@ class PersonsPage(PagedListPage):
         self.import_button = button(
             _("Import…"), self.import_file, tip=_("Persons from an .xlsx or .csv file")
         )
-        if not transfer.allowed(ctx, "import"):
+        if not has_permission(ctx.reg, "import"):
             self.import_button.hide()
         self.export_button = transfer.export_button(
             ctx, self, "persons", _("The persons to an .xlsx or .csv file")

@@ -32,7 +32,7 @@ from PySide6.QtWidgets import (
 
 from app import formats
 from app.i18n import _
-from app.services.base import ROLE_PERMISSIONS
+from app.services.base import has_permission
 from ui import ops
 from ui.widgets.common import Context, button, muted_label
 from ui.widgets.flow import wrapping_form
@@ -79,7 +79,7 @@ class AutoSync(QObject):
         return max(0, int(self.ctx.settings.sync_interval_minutes)) * 60.0
 
     def allowed(self) -> bool:
-        return "sync" in ROLE_PERMISSIONS.get(self.ctx.reg.user.role, set())
+        return has_permission(self.ctx.reg, "sync")
 
     def start(self, delay_s: float | None = None) -> None:
         """Arm the timer (again): after login, a new interval, an enrolment, a new address."""

@@ -27,7 +27,7 @@ from PySide6.QtWidgets import (
 )
 
 from app.i18n import N_, _
-from app.services.base import ROLE_PERMISSIONS
+from app.services.base import has_permission
 from ui import ops, seams, style
 from ui.format import fmt_datetime
 from ui.widgets.common import Context, ListOrEmpty, Page, button, muted_label, title_label
@@ -252,8 +252,7 @@ class SyncPage(Page):
         self.conflicts_label.setText(str(st.open_conflicts))
         self.error_label.setText(st.last_error or "")
         self.enrol_button.setVisible(
-            st.state in ("not_enrolled", "revoked")
-            and "manage_users" in ROLE_PERMISSIONS.get(self.reg.user.role, set())
+            st.state in ("not_enrolled", "revoked") and has_permission(self.reg, "manage_users")
         )
         if not self.url.text() and st.hq_url:
             self.url.setText(st.hq_url)
