@@ -29,6 +29,27 @@ def ask_confirm(parent: QWidget | None, text: str, *, title: str | None = None) 
     return box.clickedButton() is yes
 
 
+def ask_choice(
+    parent: QWidget | None, text: str, choices: list[str], *, title: str | None = None
+) -> int | None:
+    """A question with several answers and Cancel: the index of the answer chosen, or None
+    (Cancel, Esc). The first answer is the default."""
+    box = QMessageBox(
+        QMessageBox.Icon.Question,
+        title or _("Please confirm"),
+        text,
+        QMessageBox.StandardButton.NoButton,
+        parent,
+    )
+    buttons = [box.addButton(c, QMessageBox.ButtonRole.AcceptRole) for c in choices]
+    cancel = box.addButton(_("Cancel"), QMessageBox.ButtonRole.RejectRole)
+    box.setDefaultButton(buttons[0])
+    box.setEscapeButton(cancel)
+    box.exec()
+    clicked = box.clickedButton()
+    return buttons.index(clicked) if clicked in buttons else None
+
+
 def show_error(parent: QWidget | None, text: str) -> None:
     """An expected failure, as one translated sentence that says what to do."""
     box = QMessageBox(

@@ -10,6 +10,8 @@ all rows or none. Export asks before writing, because the file it writes is not 
 from __future__ import annotations
 
 import logging
+import uuid
+from collections.abc import Callable
 from datetime import date
 from pathlib import Path
 from typing import TYPE_CHECKING
@@ -39,6 +41,7 @@ from ui.widgets.common import Context, button, last_folder, muted_label
 # start-up, and the import module would add 25 ms to it.
 if TYPE_CHECKING:
     from app.services import people_io
+    from ui.widgets.list_page import ListPage
 
 log = logging.getLogger(__name__)
 
@@ -253,7 +256,7 @@ class ImportDialog(QDialog):
         ).run()
 
 
-def export_button(ctx: Context, page: QWidget, kind: str, tip: str) -> QPushButton:
+def export_button(ctx: Context, page: ListPage, kind: str, tip: str) -> QPushButton:
     """The "Export…" button of a list screen; hidden for a role that may not export."""
     b = button(_("Export…"), lambda: export_list(ctx, page, kind), tip=tip)
     if not has_permission(ctx.reg, "export"):
@@ -267,21 +270,65 @@ def open_import(ctx: Context, parent: QWidget) -> ImportDialog:
     return dialog
 
 
-def export_list(ctx: Context, parent: QWidget, kind: str) -> None:
-    """Write persons, visits, disputes or orders to an .xlsx or .csv file the user picks."""
+NOT_ENCRYPTED = N_(
+    "The exported file is not encrypted: anyone who gets it can read the personal data in "
+    "it. Keep it on this computer or an encrypted stick, and delete it when it is no longer "
+    "needed."
+)
+
+
+def _filtered_question(kind: str, n: int) -> str:
+    """What a filtered list asks before exporting: only the records shown, or all."""
+    if kind == "persons":
+        return ngettext(
+            "The list is filtered: it shows {n} person. Export only that person, or every "
+            "person in the register?",
+            "The list is filtered: it shows {n} persons. Export only those, or every person "
+            "in the register?",
+            n,
+        ).format(n=n)
+    if kind == "visits":
+        return ngettext(
+            "The list is filtered: it shows {n} household. Export only its visits, or every visit?",
+            "The list is filtered: it shows {n} households. Export only their visits, or "
+            "every visit?",
+            n,
+        ).format(n=n)
+    if kind == "disputes":
+        return ngettext(
+            "The list is filtered: it shows {n} report. Export only that report, or every report?",
+            "The list is filtered: it shows {n} reports. Export only those, or every report?",
+            n,
+        ).format(n=n)
+    return ngettext(
+        "The list is filtered: it shows {n} order. Export only that order, or every order?",
+        "The list is filtered: it shows {n} orders. Export only those, or every order?",
+        n,
+    ).format(n=n)
+
+
+def export_list(ctx: Context, page: ListPage, kind: str) -> None:
+    """Write persons, visits, disputes or orders to an .xlsx or .csv file the user picks:
+    when the list is filtered, those it shows or all, as the user says."""
     from app.services import people_io
 
-    if not seams.ask_confirm(
-        parent,
-        _(
-            "The exported file is not encrypted: anyone who gets it can read the personal "
-            "data in it. Keep it on this computer or an encrypted stick, and delete it when it "
-            "is no longer needed. Export?"
-        ),
-    ):
-        return
+    shown = page.shown()
+    only: Callable[[], list[uuid.UUID]] | None = None
+    if shown is None:
+        if not seams.ask_confirm(page, _(NOT_ENCRYPTED) + " " + _("Export?")):
+            return
+    else:
+        count, ids = shown
+        answer = seams.ask_choice(
+            page,
+            _filtered_question(kind, count) + "\n\n" + _(NOT_ENCRYPTED),
+            [_("Only those shown"), _("All")],
+        )
+        if answer is None:
+            return
+        only = ids if answer == 0 else None
     name = f"{_(EXPORT_NAMES[kind])}-{date.today().isoformat()}.xlsx"
-    path = seams.ask_save_file(parent, _("Export"), str(last_folder(ctx) / name), _(SAVE_FILTERS))
+    path = seams.ask_save_file(page, _("Export"), str(last_folder(ctx) / name), _(SAVE_FILTERS))
     if not path:
         return
     target = _spreadsheet_path(path)
@@ -291,11 +338,14 @@ def export_list(ctx: Context, parent: QWidget, kind: str) -> None:
     def written(count: int) -> None:
         ctx.hub.changed.emit("audit_entry")
         seams.show_info(
-            parent,
+            page,
             ngettext(
                 "{count} row written to {path}.", "{count} rows written to {path}.", count
             ).format(count=count, path=target),
         )
 
-    op = ops.Op(parent, lambda: people_io.export(reg, kind, target), write=True, name="export")
+    def work() -> int:
+        return people_io.export(reg, kind, target, only=None if only is None else only())
+
+    op = ops.Op(page, work, write=True, name="export")
     op.with_progress(_("Exporting…")).success(written).run()

@@ -27,7 +27,7 @@ import os
 import re
 import threading
 import uuid
-from collections.abc import Callable, Iterable, Iterator
+from collections.abc import Callable, Collection, Iterable, Iterator
 from dataclasses import dataclass, field
 from datetime import date, datetime
 from pathlib import Path
@@ -955,7 +955,11 @@ def _name(p: Any) -> str:
     return " ".join(x for x in (p.surname, p.given_name, p.patronymic) if x) if p else ""
 
 
-def _person_rows(reg: Register, lang: str) -> Iterator[list[Any]]:
+# The records a filtered list shows (None: every one).
+Ids = frozenset[uuid.UUID] | None
+
+
+def _person_rows(reg: Register, lang: str, only: Ids) -> Iterator[list[Any]]:
     with reg.reading() as s:
         entries: dict[uuid.UUID, list[RegisterEntry]] = {}
         for e in s.exec(
@@ -969,6 +973,8 @@ def _person_rows(reg: Register, lang: str) -> Iterator[list[Any]]:
             .where(Person.deleted == False)
             .order_by(Person.surname, Person.given_name, Person.id)
         ):
+            if only is not None and p.id not in only:
+                continue
             base = [
                 p.surname,
                 p.given_name,
@@ -1006,7 +1012,7 @@ VISIT_COLUMNS = (
 )
 
 
-def _visit_rows(reg: Register, lang: str) -> Iterator[list[Any]]:
+def _visit_rows(reg: Register, lang: str, only: Ids) -> Iterator[list[Any]]:
     with reg.reading() as s:
         persons = {p.id: p for p in s.exec(select(Person))}
         homes = {h.id: h for h in s.exec(select(Household))}
@@ -1018,6 +1024,8 @@ def _visit_rows(reg: Register, lang: str) -> Iterator[list[Any]]:
             .where(HouseholdVisit.deleted == False)
             .order_by(HouseholdVisit.visited_at.desc())
         ):
+            if only is not None and v.household_id not in only:
+                continue
             h = homes.get(v.household_id)
             address = ", ".join(x for x in (h.street, h.house, h.flat) if x) if h else ""
             yield [
@@ -1049,7 +1057,7 @@ DISPUTE_COLUMNS = (
 )
 
 
-def _dispute_rows(reg: Register, lang: str) -> Iterator[list[Any]]:
+def _dispute_rows(reg: Register, lang: str, only: Ids) -> Iterator[list[Any]]:
     with reg.reading() as s:
         persons = {p.id: p for p in s.exec(select(Person))}
         parties: dict[uuid.UUID, list[str]] = {}
@@ -1063,6 +1071,8 @@ def _dispute_rows(reg: Register, lang: str) -> Iterator[list[Any]]:
             .where(FamilyDispute.deleted == False)
             .order_by(FamilyDispute.reported_at.desc())
         ):
+            if only is not None and d.id not in only:
+                continue
             yield [
                 _local(d.reported_at),
                 _label(DisputeSource, d.source, lang),
@@ -1091,7 +1101,7 @@ ORDER_COLUMNS = (
 )
 
 
-def _order_rows(reg: Register, lang: str) -> Iterator[list[Any]]:
+def _order_rows(reg: Register, lang: str, only: Ids) -> Iterator[list[Any]]:
     with reg.reading() as s:
         persons = {p.id: p for p in s.exec(select(Person))}
         for o in s.exec(
@@ -1099,6 +1109,8 @@ def _order_rows(reg: Register, lang: str) -> Iterator[list[Any]]:
             .where(ProtectionOrder.deleted == False)
             .order_by(ProtectionOrder.issued_on.desc())
         ):
+            if only is not None and o.id not in only:
+                continue
             prohibitions = [c for c in (o.prohibitions or "").split(",") if c]
             yield [
                 o.number,
@@ -1115,7 +1127,7 @@ def _order_rows(reg: Register, lang: str) -> Iterator[list[Any]]:
             ]
 
 
-_EXPORTS: dict[str, tuple[tuple[str, ...], Callable[[Register, str], Iterator[list[Any]]]]] = {
+_EXPORTS: dict[str, tuple[tuple[str, ...], Callable[[Register, str, Ids], Iterator[list[Any]]]]] = {
     "persons": (PERSON_COLUMNS, _person_rows),
     "visits": (VISIT_COLUMNS, _visit_rows),
     "disputes": (DISPUTE_COLUMNS, _dispute_rows),
@@ -1210,10 +1222,19 @@ def _atomic_write(path: Path, write: Callable[[Path], int]) -> int:
         tmp.unlink(missing_ok=True)
 
 
-def export(reg: Register, kind: str, path: Path | str, *, lang: str | None = None) -> int:
+def export(
+    reg: Register,
+    kind: str,
+    path: Path | str,
+    *,
+    lang: str | None = None,
+    only: Collection[uuid.UUID] | None = None,
+) -> int:
     """Write persons, visits, disputes or orders to ``path`` (.csv or .xlsx by its
     extension), the header in ``lang`` (default: the UI language). Returns the row count.
-    The file is not encrypted: the window warns before saving it."""
+    ``only`` keeps the records a filtered list shows: persons, disputes or orders by their
+    ids, visits by their household's. The file is not encrypted: the window warns before
+    saving it."""
     require_permission(reg, "export")
     if kind not in _EXPORTS:
         raise ValueError(kind)
@@ -1222,7 +1243,7 @@ def export(reg: Register, kind: str, path: Path | str, *, lang: str | None = Non
     lang = lang or current_language()
     columns, rows_of = _EXPORTS[kind]
     header = [header_label(c, lang) for c in columns]
-    rows = rows_of(reg, lang)
+    rows = rows_of(reg, lang, None if only is None else frozenset(only))
     if suffix == ".csv":
         count = _atomic_write(path, lambda p: _write_csv(p, columns, header, rows))
     else:

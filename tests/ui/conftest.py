@@ -35,9 +35,11 @@ FAST_KDF = {"time_cost": 1, "memory_cost": 8192, "parallelism": 1}
 
 @dataclass
 class SeamRecorder:
-    """Scripted answers for ask_confirm; every message shown, in order."""
+    """Scripted answers for ask_confirm and ask_choice; every message shown, in order."""
 
     answers: list[bool] = field(default_factory=list)
+    choices: list[int | None] = field(default_factory=list)  # ask_choice: None cancels
+    offered: list[list[str]] = field(default_factory=list)  # ask_choice's answers, as shown
     questions: list[str] = field(default_factory=list)
     errors: list[str] = field(default_factory=list)
     infos: list[str] = field(default_factory=list)
@@ -55,6 +57,13 @@ class SeamRecorder:
         if not self.answers:
             raise AssertionError(f"unexpected question: {text}")
         return self.answers.pop(0)
+
+    def ask_choice(self, parent, text, choices, *, title=None) -> int | None:
+        self.questions.append(text)
+        self.offered.append(list(choices))
+        if not self.choices:
+            raise AssertionError(f"unexpected question: {text}")
+        return self.choices.pop(0)
 
     def show_error(self, parent, text) -> None:
         self.errors.append(text)
@@ -127,6 +136,7 @@ def qt_env(tmp_path: Path, monkeypatch) -> Iterator[SeamRecorder]:
     monkeypatch.setattr(errors, "DIALOGS", False)
     rec = SeamRecorder()
     monkeypatch.setattr(seams, "ask_confirm", rec.ask_confirm)
+    monkeypatch.setattr(seams, "ask_choice", rec.ask_choice)
     monkeypatch.setattr(seams, "show_error", rec.show_error)
     monkeypatch.setattr(seams, "show_info", rec.show_info)
     monkeypatch.setattr(seams, "ask_save_file", rec.ask_save_file)

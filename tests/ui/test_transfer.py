@@ -148,3 +148,103 @@ def test_export_to_csv_writes_the_header_in_the_window_language(qtbot, window, s
     with open(tmp_path / "orders.csv", encoding="utf-8-sig", newline="") as fh:
         header = next(csv.reader(fh, delimiter=";"))
     assert header[0] == people_io.header_label(people_io.ORDER_COLUMNS[0])
+
+
+def exported_ids(path: Path) -> set[str]:
+    """The record ids of an exported workbook (its last column)."""
+    rows = list(load_workbook(path).active.iter_rows(values_only=True))
+    return {r[-1] for r in rows[1:]}
+
+
+def test_a_filtered_list_exports_what_it_shows_or_all(qtbot, window, reg, seams_rec, tmp_path):
+    with reg.engine.connect() as conn:
+        entries = conn.execute(
+            text(
+                "SELECT DISTINCT e.category, p.id FROM person p JOIN register_entry e "
+                "ON e.person_id = p.id WHERE p.deleted = 0 AND e.deleted = 0 "
+                "AND e.status = 'active'"
+            )
+        ).all()
+    categories = [c for c, _p in entries]
+    category = max(set(categories), key=categories.count)  # the largest register
+    on_it = {p for c, p in entries if c == category}
+    page = window.go("persons")
+    page.category.set_code(category)
+    qtbot.waitUntil(lambda: page.model.total == len(on_it), timeout=10_000)
+    wait_idle(qtbot)
+    shown = page.model.total
+    assert 1 < shown < persons(reg)
+
+    # Cancel: nothing is written.
+    seams_rec.save_to = tmp_path / "cancelled.xlsx"
+    seams_rec.choices = [None]
+    page.export_button.click()
+    assert f"shows {shown} persons" in seams_rec.questions[-1]
+    assert "not encrypted" in seams_rec.questions[-1]
+    assert seams_rec.offered[-1] == ["Only those shown", "All"]
+    wait_idle(qtbot)
+    assert not seams_rec.save_to.exists()
+
+    # Only those shown: the persons on that register, no one else.
+    seams_rec.save_to = tmp_path / "shown.xlsx"
+    seams_rec.choices = [0]
+    page.export_button.click()
+    qtbot.waitUntil(lambda: seams_rec.save_to.exists(), timeout=20_000)
+    wait_idle(qtbot)
+    assert {i.replace("-", "") for i in exported_ids(seams_rec.save_to)} == on_it
+
+    # All: every person, whatever the filter.
+    seams_rec.save_to = tmp_path / "all.xlsx"
+    seams_rec.choices = [1]
+    page.export_button.click()
+    qtbot.waitUntil(lambda: seams_rec.save_to.exists(), timeout=20_000)
+    wait_idle(qtbot)
+    assert len(exported_ids(seams_rec.save_to)) == persons(reg)
+
+
+def test_filtered_households_export_only_their_visits(qtbot, window, reg, seams_rec, tmp_path):
+    page = window.go("households")
+    page.conflict.setChecked(True)
+    qtbot.waitUntil(lambda: not page.model.loading, timeout=10_000)
+    wait_idle(qtbot)
+    with reg.engine.connect() as conn:
+        visits = {
+            r[0]: r[1]
+            for r in conn.execute(
+                text(
+                    "SELECT v.id, h.conflict_family FROM household_visit v "
+                    "JOIN household h ON h.id = v.household_id WHERE v.deleted = 0"
+                )
+            )
+        }
+    theirs = {v for v, conflict in visits.items() if conflict}
+    assert 0 < len(theirs) < len(visits)
+    seams_rec.save_to = tmp_path / "visits.xlsx"
+    seams_rec.choices = [0]
+    button_named(page, "Export…").click()
+    assert f"shows {page.model.total} households" in seams_rec.questions[-1]
+    qtbot.waitUntil(lambda: seams_rec.save_to.exists(), timeout=20_000)
+    wait_idle(qtbot)
+    assert {i.replace("-", "") for i in exported_ids(seams_rec.save_to)} == theirs
+
+
+def test_disputes_filtered_by_status_export_only_those(qtbot, window, reg, seams_rec, tmp_path):
+    page = window.go("disputes")
+    with reg.engine.connect() as conn:
+        by_status = dict(
+            conn.execute(text("SELECT id, status FROM family_dispute WHERE deleted = 0")).all()
+        )
+    status = max(set(by_status.values()), key=list(by_status.values()).count)
+    wanted = {d for d, s in by_status.items() if s == status}
+    assert 0 < len(wanted) < len(by_status)
+    page.status.set_code(status)
+    wait_idle(qtbot)
+    assert page.table.source.rowCount() == len(wanted)
+    seams_rec.save_to = tmp_path / "disputes.csv"
+    seams_rec.choices = [0]
+    button_named(page, "Export…").click()
+    qtbot.waitUntil(lambda: seams_rec.save_to.exists(), timeout=20_000)
+    wait_idle(qtbot)
+    with open(seams_rec.save_to, encoding="utf-8-sig", newline="") as fh:
+        rows = list(csv.reader(fh, delimiter=";"))
+    assert {r[-1].replace("-", "") for r in rows[1:]} == wanted

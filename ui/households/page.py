@@ -261,13 +261,16 @@ class HouseholdsPage(PagedListPage):
     def count_text(self, total: int) -> str:
         return ngettext("{n} household", "{n} households", total).format(n=total)
 
-    def empty_text(self) -> str:
-        if (
-            self.search.text()
+    def filtered(self) -> bool:
+        return bool(
+            self.search.text().strip()
             or self.street.code()
             or self.unvisited.isChecked()
             or self.conflict.isChecked()
-        ):
+        )
+
+    def empty_text(self) -> str:
+        if self.filtered():
             return _("No household matches. Clear the filters, or press Ctrl+N to add one.")
         return _("No households yet. Press Ctrl+N to add the first one.")
 

@@ -162,13 +162,15 @@ class PersonsPage(PagedListPage):
     def count_text(self, total: int) -> str:
         return ngettext("{n} person", "{n} persons", total).format(n=total)
 
-    def empty_text(self) -> str:
-        filtered = (
+    def filtered(self) -> bool:
+        return (
             bool(self.search.text().strip())
             or any(w.code() for w in (self.category, self.status, self.risk, self.makhalla))
             or self.on_register.isChecked()
         )
-        if filtered:
+
+    def empty_text(self) -> str:
+        if self.filtered():
             return _(
                 "Nobody matches. Check the spelling or clear the filters; press Ctrl+N "
                 "to add a new person."

@@ -127,6 +127,16 @@ class ListPage(Page):
         # shown when a filter leaves it out of the list.
         self._want: uuid.UUID | None = None
 
+    def filtered(self) -> bool:
+        """Whether a filter leaves records out of the list."""
+        raise NotImplementedError
+
+    def shown(self) -> tuple[int, Callable[[], list[uuid.UUID]]] | None:
+        """When a filter leaves records out: how many the list shows, and a function that
+        lists their ids (it may read the register: call it on a worker). None when the
+        list shows every record."""
+        raise NotImplementedError
+
     def add_head(self, *widgets: QWidget) -> None:
         """The title, the count, then the page's own widgets on the right."""
         head = QHBoxLayout()
@@ -172,6 +182,7 @@ class RecordListPage(ListPage):
         super().__init__(ctx, parent)
         self.status = ChoiceBox(enum_choices(self.status_enum), empty=_("Any status"))
         self.status.currentIndexChanged.connect(self.reload)
+        self._generation = 0
 
     def list_rows(self, reg: Register, status: str | None) -> list[Any]:
         """The rows (on a worker)."""
@@ -179,6 +190,15 @@ class RecordListPage(ListPage):
 
     def count_text(self, rows: list[Any]) -> str:
         raise NotImplementedError
+
+    def filtered(self) -> bool:
+        return bool(self.status.code())
+
+    def shown(self) -> tuple[int, Callable[[], list[uuid.UUID]]] | None:
+        if not self.filtered():
+            return None
+        ids = [r.id for r in self.table.source.rows]
+        return len(ids), lambda: ids
 
     def add_table(
         self, table: RecordTable, widths: Sequence[int], view: Any, empty_text: str
@@ -190,7 +210,15 @@ class RecordListPage(ListPage):
 
     def reload(self, *_args: Any) -> None:
         reg, status = self.reg, self.status.code() or None
-        ops.Op(self, lambda: self.list_rows(reg, status)).success(self._show).run()
+        self._generation += 1
+        generation = self._generation
+
+        def show(rows: list[Any]) -> None:
+            # An older list coming after a newer one (the filter changed meanwhile) is dropped.
+            if generation == self._generation:
+                self._show(rows)
+
+        ops.Op(self, lambda: self.list_rows(reg, status)).success(show).run()
 
     def _show(self, rows: list[Any]) -> None:
         self.table.source.set_rows(rows)
@@ -243,6 +271,13 @@ class PagedListPage(ListPage):
     def empty_text(self) -> str:
         """What an empty list says: a filtered one differs from an empty register."""
         raise NotImplementedError
+
+    def shown(self) -> tuple[int, Callable[[], list[uuid.UUID]]] | None:
+        model, fetch = self.model, self.model.resolved
+        if not self.filtered() or fetch is None:
+            return None
+        total = model.total
+        return total, lambda: model.ids(fetch, total)
 
     def filter_bar(self, placeholder: str, stretch: int) -> QHBoxLayout:
         """A row that starts with the search box; the page adds its filters and lays it out."""

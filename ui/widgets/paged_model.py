@@ -87,6 +87,10 @@ class PagedTableModel(QAbstractTableModel):
     def row_id(self, row: Any) -> Any:
         return row.id
 
+    def ids(self, fetch: Fetch, total: int) -> list[Any]:
+        """The ids of every row of a result set, in order (on a worker)."""
+        return [self.row_id(r) for r in self.page(fetch, 0, total)] if total else []
+
     # --- loading -------------------------------------------------------------------
 
     def set_query(self, query: Any) -> None:
@@ -185,6 +189,11 @@ class PagedTableModel(QAbstractTableModel):
     @property
     def total(self) -> int:
         return self._total
+
+    @property
+    def resolved(self) -> Fetch | None:
+        """The result set the table shows (None before the first one has come)."""
+        return self._resolved
 
     # --- Qt model API ----------------------------------------------------------------
 
