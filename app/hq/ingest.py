@@ -35,7 +35,7 @@ from app.hq.db import (
     hq_meta,
     hq_rejected,
 )
-from app.hq.store import Store, chunks, now_text
+from app.hq.store import Store, chunks, now_text, write_as_hq
 from app.i18n import N_
 from app.sync import bundle, catalog, changes, codes, hlc, versions
 from app.sync.crypto import b64, key_id, unb64
@@ -412,6 +412,7 @@ def _apply(
     *,
     bundle_id: str,
     cancel: threading.Event | None,
+    node: str,
     history: _History | None = None,
 ) -> _Outcome:
     out = _Outcome()
@@ -588,7 +589,7 @@ def _apply(
             )
             out.accepted += 1
             continue
-        rewritten = aliased = False
+        rewritten = False
         target = aliases.get((t, c["r"])) if aliases else None
         if target is not None:
             c = {**c, "r": target}
@@ -598,33 +599,43 @@ def _apply(
             _reject(out, c, "reference_data")
             continue
         row = rows.get((t, r))
-        if row is None and c["o"] == "i" and t in catalog.NATURAL_KEYS:
-            key_values = {k: c["f"].get(k) for k in catalog.NATURAL_KEYS[t]}
-            match = store.find_by(t, key_values) if None not in key_values.values() else None
-            if match is not None and match != r:
-                conn.execute(
-                    hq_alias.insert().values(tbl=t, row_id=r, target_id=match, device_id=device_id)
-                )
-                aliases[(t, r)] = match
-                if (t, match) in fresh:
-                    clocks[(t, match)] = change_clocks(fresh.pop((t, match)))
-                if (t, match) not in rows:
-                    rows[(t, match)] = store.load_rows(t, [match])[match]
-                    clocks[(t, match)] = store.clocks(t, [match]).get(match, {})
-                dropped = catalog.hq_only_fields(t)
-                c = {
-                    **c,
-                    "r": match,
-                    "f": {k: v for k, v in c["f"].items() if k not in dropped},
-                }
-                if "b" in c:
-                    c["b"] = {k: v for k, v in c["b"].items() if k in c["f"]}
-                rewritten = aliased = True
-                r = match
-                row = rows[(t, r)]
-                if not c["f"]:
-                    out.accepted += 1
-                    continue
+        twin = None  # HQ's row for a thing this register created too (catalog.NATURAL_KEYS)
+        if c["o"] == "i" and t in catalog.NATURAL_KEYS:
+            if target is not None:
+                twin = target  # mapped by an earlier bundle: this one was sent again
+            elif row is None:
+                key_values = {k: c["f"].get(k) for k in catalog.NATURAL_KEYS[t]}
+                if None not in key_values.values():
+                    twin = store.find_by(t, key_values)
+                if twin == r:
+                    twin = None
+                if twin is not None:
+                    conn.execute(
+                        hq_alias.insert().values(
+                            tbl=t, row_id=r, target_id=twin, device_id=device_id
+                        )
+                    )
+                    aliases[(t, r)] = twin
+        if twin is not None:
+            if (t, twin) in fresh:
+                clocks[(t, twin)] = change_clocks(fresh.pop((t, twin)))
+            if (t, twin) not in rows:
+                rows[(t, twin)] = store.load_rows(t, [twin])[twin]
+                clocks[(t, twin)] = store.clocks(t, [twin]).get(twin, {})
+            # Another register's creation of the same thing is not an edit of it: it
+            # never overwrites a value HQ's row has (a second computer set up without the
+            # office's name must not blank it everywhere). It fills what the row lacks,
+            # written as HQ so that every replica takes it (HQ added the stronghold with
+            # its name only; the first computer brings its address). A row this bundle
+            # itself created keeps its own values.
+            row = rows[(t, twin)]
+            fills = catalog.twin_fills(t, row, c["f"])
+            if fills and row.get("stronghold_code") == stronghold and twin not in inserting[t]:
+                write_as_hq(store, t, twin, fills, partition=stronghold, node=node, insert=False)
+                row.update(fills)
+                clocks[(t, twin)] = store.clocks(t, [twin]).get(twin, {})
+            out.accepted += 1
+            continue
         if row is None:
             if c["o"] != "i":
                 _reject(out, c, "unknown_record")
@@ -675,8 +686,7 @@ def _apply(
                 row.update(merged.updates)
                 clocks.setdefault((t, r), {}).update(merged.clocks)
                 dirty[(t, r)].update(merged.updates)
-            # Two registers creating the same stronghold or setting is not a conflict.
-            for fc in merged.conflicts if not aliased else ():
+            for fc in merged.conflicts:
                 winner, loser = (
                     (fc.remote_value, fc.local_value)
                     if fc.winner == "remote"
@@ -970,6 +980,7 @@ def _ingest_changes(
                 incoming,
                 bundle_id=header["bundle"],
                 cancel=cancel,
+                node=hq.node,
                 history=history,
             )
             outcome.restored_device = restored

@@ -59,6 +59,18 @@ NATURAL_KEYS: dict[str, tuple[str, ...]] = {
 }
 
 
+def twin_fills(table: str, row: dict[str, Any], given: dict[str, Any]) -> dict[str, Any]:
+    """What another register's creation of the same thing (NATURAL_KEYS) adds to the row
+    HQ keeps: the fields the row has empty and the twin has filled in. Never the key, the
+    bookkeeping columns or references (they point at the twin's own rows)."""
+    skip = set(NATURAL_KEYS[table]) | REPLICATED_COLUMNS | set(tables()[table].foreign_keys)
+    return {
+        k: v
+        for k, v in given.items()
+        if k not in skip and row.get(k) in (None, "") and v not in (None, "")
+    }
+
+
 def hq_only_fields(table: str) -> frozenset[str]:
     return HQ_ONLY_FIELDS["*"] | HQ_ONLY_FIELDS.get(table, frozenset())
 

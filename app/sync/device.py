@@ -538,8 +538,10 @@ def apply_remote(
     *,
     cancel: threading.Event | None = None,
     progress: Progress | None = None,
+    settled: frozenset[tuple[str, str]] = frozenset(),
 ) -> Applied:
-    """Merge HQ's changes into the tables (capture must be off). Idempotent by change id."""
+    """Merge HQ's changes into the tables (capture must be off). Idempotent by change id.
+    ``settled``: the (table, id) of rows a re-key of the same reply brought whole."""
     out = Applied(received=len(incoming))
     seen: set[str] = set()
     ids = [c["i"] for c in incoming]
@@ -594,10 +596,12 @@ def apply_remote(
                 current.update(merged.updates)
                 rows.dirty[key].update(merged.updates)
                 rows.clocks.setdefault(key, {}).update(merged.clocks)
-            if merged.conflicts:
-                out.conflicts += _record_conflicts(
-                    conn, c["t"], c["r"], merged.conflicts, c.get("d")
-                )
+            # A row HQ has just handed over whole (a re-key) already holds every change
+            # of this reply to it: an older one among them is its history, not a
+            # concurrent edit.
+            found = [fc for fc in merged.conflicts if fc.winner == "remote" or key not in settled]
+            if found:
+                out.conflicts += _record_conflicts(conn, c["t"], c["r"], found, c.get("d"))
         log_rows.append(
             (
                 c["i"],
@@ -853,12 +857,16 @@ def _import_reply(
                 ),
             )
         # After the acknowledgements: only edits made since the export stay pending.
+        settled = set()
         for item in header.get("rekeys") or ():
-            _rekey(conn, item)
+            if _rekey(conn, item):
+                settled.add((item["t"], item["to"]))
         for item in header.get("restores") or ():
             if catalog.table(item.get("t", "")) is not None:
                 _restore(conn, item)
-        applied = apply_remote(conn, incoming, cancel=cancel, progress=progress)
+        applied = apply_remote(
+            conn, incoming, cancel=cancel, progress=progress, settled=frozenset(settled)
+        )
         applied.updated += _retry_parked(conn)
         applied.acknowledged = acked
         applied.rejected = list(rejected)

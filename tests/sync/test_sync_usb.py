@@ -7,7 +7,7 @@ from datetime import UTC, datetime
 
 import pytest
 
-from app.db.register import Register
+from app.db.register import Register, StrongholdInfo
 from app.hq import admin, ingest
 from app.services.households import households, visits
 from app.services.persons import persons
@@ -308,3 +308,59 @@ def test_the_same_document_number_on_two_computers_never_blocks_sync(world):
             ).scalar()
             == 1
         )
+
+
+def _stronghold(engine, code: str) -> tuple:
+    with engine.connect() as conn:
+        return tuple(
+            conn.exec_driver_sql(
+                "SELECT name, region, district, makhalla, office FROM stronghold WHERE code = ?"
+                if engine.dialect.name == "sqlite"
+                else "SELECT name, region, district, makhalla, office FROM stronghold "
+                "WHERE code = %s",
+                (code,),
+            ).one()
+        )
+
+
+def test_a_computer_fills_in_what_hq_lacks_and_another_blanks_nothing(tmp_path):
+    """HQ adds a stronghold by its name alone; the first computer was set up with the
+    address and office its documents print, the second with less. Neither the first sync
+    nor the second computer may wipe the address off the printed documents."""
+    hq = admin.init_hq(tmp_path / "hq", name="Sinov tuman IIB")
+    admin.add_stronghold(hq, "TP-0303", name="Uchinchi tayanch")
+    full = StrongholdInfo(
+        code="TP-0303",
+        name="Bogʻbon MFY tayanch punkti",
+        region="Toshkent shahri",
+        district="Yunusobod tumani",
+        makhalla="Bogʻbon MFY",
+        office="Yunusobod tumani IIO FMB",
+    )
+    k1 = new_register(tmp_path / "k1", full, "anvar")
+    enrol_by_usb(hq, k1)
+    result, applied = usb_round(hq, k1)
+    assert result.rejected == 0 and not applied.rejected
+    # HQ's name stands (HQ names strongholds); the rest comes from the computer.
+    expected = ("Uchinchi tayanch", *(full.region, full.district, full.makhalla, full.office))
+    assert _stronghold(hq.engine, "TP-0303") == expected
+    assert _stronghold(k1.engine, "TP-0303") == expected
+
+    k2 = new_register(tmp_path / "k2", StrongholdInfo(code="TP-0303", name="Bogʻbon"), "bahrom")
+    enrol_by_usb(hq, k2)
+    first_bundle = device.export_bundle(k2).data
+    result = ingest.ingest(hq, first_bundle)
+    assert result.rejected == 0
+    # The reply is lost; the same stick comes again: still nothing refused.
+    again = ingest.ingest(hq, first_bundle)
+    assert again.already_applied and again.rejected == 0
+    assert not device.import_reply(k2, again.reply).rejected
+    for reg in (k1, k2, k1):
+        result, applied = usb_round(hq, reg)
+        assert result.rejected == 0 and not applied.rejected
+    for engine in (hq.engine, k1.engine, k2.engine):
+        assert _stronghold(engine, "TP-0303") == expected
+    assert not conflicts.list_open(k2) and not conflicts.list_open(k1)
+    for reg in (k1, k2):
+        reg.close()
+    hq.close()
