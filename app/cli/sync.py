@@ -72,20 +72,21 @@ class _Counter:
 
     def __init__(self) -> None:
         self.on = sys.stderr.isatty()
-        self.shown = False
+        self.shown = 0  # the width of what is on the line
 
     def __call__(self, done: int, total: int) -> None:
         if self.on:
-            print(f"\r{done}/{total}", end="", file=sys.stderr, flush=True)
-            self.shown = True
+            text = f"{done}/{total}"
+            print(f"\r{text}", end="", file=sys.stderr, flush=True)
+            self.shown = max(self.shown, len(text))
 
     def __enter__(self) -> _Counter | None:
         return self if self.on else None
 
     def __exit__(self, *exc: object) -> None:
-        if self.shown:
-            print("\r\033[K", end="", file=sys.stderr, flush=True)
-            self.shown = False
+        if self.shown:  # spaces, not an escape code: the Windows console shows those
+            print("\r" + " " * self.shown + "\r", end="", file=sys.stderr, flush=True)
+            self.shown = 0
 
 
 def cmd_enroll(args: argparse.Namespace) -> int:
