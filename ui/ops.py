@@ -198,8 +198,15 @@ def show_failure(parent: QWidget | None, exc: BaseException) -> None:
 
 
 def disk_message(exc: OSError) -> str:
+    """The same sentence as the command line's (app.disk), naming the user's folder when
+    the error names a file; without one, a sentence about "this folder"."""
     import errno
 
+    from app.disk import disk_error
+
+    typed = disk_error(exc)
+    if typed is not None:
+        return typed.message()
     if exc.errno == errno.ENOSPC:
         return _(
             "The disk is full. Free some space (or choose another folder) and try again. "

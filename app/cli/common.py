@@ -113,5 +113,12 @@ def run_handler(handler: Handler, args: argparse.Namespace) -> int:
         print("tayanch: " + _("Interrupted; nothing was changed."), file=sys.stderr)
         return EXIT_FAILED
     except OSError as err:
-        print(f"tayanch: {err.strerror or err}: {err.filename or ''}".rstrip(": "), file=sys.stderr)
+        from app.disk import disk_error, user_path
+
+        typed = disk_error(err)
+        if typed is not None:
+            print(f"tayanch: {typed.message()}", file=sys.stderr)
+        else:
+            name = user_path(os.fsdecode(err.filename)) if err.filename else ""
+            print(f"tayanch: {err.strerror or err}: {name}".rstrip(": "), file=sys.stderr)
         return EXIT_FAILED

@@ -13,7 +13,6 @@ import os
 import re
 import sys
 from dataclasses import asdict
-from datetime import date
 from pathlib import Path
 
 from app.cli.common import data_dir, fail, fmt_date, print_json
@@ -150,7 +149,7 @@ def cmd_enroll_code(args: argparse.Namespace) -> int:
 def cmd_export_key(args: argparse.Namespace) -> int:
     if not args.out.parent.is_dir():
         fail(_("No such folder: {path}").format(path=args.out.parent))
-    from app.sync.service import write_atomic
+    from app.disk import write_atomic
 
     with _open(args) as hq:
         write_atomic(args.out, admin.export_key(hq))
@@ -159,19 +158,36 @@ def cmd_export_key(args: argparse.Namespace) -> int:
 
 
 def cmd_import(args: argparse.Namespace) -> int:
+    from app.disk import DiskError, PendingFile
     from app.hq import ingest
-    from app.sync.service import write_atomic
+    from app.sync import stick
 
+    stick.check_readable(args.file)
     if not args.file.is_file():
         fail(_("No such file: {path}").format(path=args.file))
     reply = args.reply
-    if not reply.is_dir() and not reply.parent.is_dir():
+    into_folder = reply.is_dir()
+    if not into_folder and not reply.parent.is_dir():
         fail(_("No such folder: {path}").format(path=reply.parent))
-    with _open(args) as hq:
+    if not into_folder:
+        stick.check_replaceable(reply)
+    # The reply's file is begun before the bundle is applied: a folder that refuses
+    # writes refuses the command while nothing has changed.
+    with _open(args) as hq, PendingFile(reply if into_folder else reply.parent) as pending:
         result = ingest.ingest(hq, args.file.read_bytes(), transport="usb")
-        if reply.is_dir():
-            reply = reply / f"tayanch-reply-{result.stronghold}-{date.today():%Y%m%d}.sync"
-        write_atomic(reply, result.reply)
+        if into_folder:
+            number = admin.device_number(hq, result.device_id)
+            reply = reply / stick.reply_name(result.stronghold, number, result.device_id)
+        try:
+            reply = pending.finish(result.reply, reply, replace=not into_folder)
+        except DiskError as err:
+            fail(
+                _(
+                    "The bundle was applied, but its reply could not be written to {path}: "
+                    "{reason}. Free some space or choose another folder, then run the same "
+                    "import again: it writes the reply and applies nothing twice."
+                ).format(path=reply, reason=err.short_reason())
+            )
     if result.already_applied:
         print(_("This bundle was already applied; nothing was changed."))
     else:
@@ -274,7 +290,7 @@ def cmd_report(args: argparse.Namespace) -> int:
     lang = args.lang
     with _open(args) as hq:
         pdf = report.district_pdf(hq, month=month, lang=lang)
-    from app.sync.service import write_atomic
+    from app.disk import write_atomic
 
     write_atomic(args.out, pdf)
     print(_("Report written to {path}.").format(path=args.out))

@@ -13,7 +13,7 @@ from pathlib import Path
 
 from app.cli.common import fail, fmt_date, open_register, print_json
 from app.i18n import _
-from app.sync import conflicts, service
+from app.sync import conflicts, service, stick
 
 
 def add_commands(subparsers: argparse._SubParsersAction) -> None:
@@ -66,14 +66,27 @@ def _usage(parser: argparse.ArgumentParser) -> int:
     return 2
 
 
-def _progress_printer():
-    if not sys.stderr.isatty():
-        return None
+class _Counter:
+    """``done/total`` on one line of stderr while a sync runs, only on a terminal; the line
+    is wiped when the work ends, so the result (or the error) starts on a clean line."""
 
-    def show(done: int, total: int) -> None:
-        print(f"\r{done}/{total}", end="", file=sys.stderr, flush=True)
+    def __init__(self) -> None:
+        self.on = sys.stderr.isatty()
+        self.shown = 0  # the width of what is on the line
 
-    return show
+    def __call__(self, done: int, total: int) -> None:
+        if self.on:
+            text = f"{done}/{total}"
+            print(f"\r{text}", end="", file=sys.stderr, flush=True)
+            self.shown = max(self.shown, len(text))
+
+    def __enter__(self) -> _Counter | None:
+        return self if self.on else None
+
+    def __exit__(self, *exc: object) -> None:
+        if self.shown:  # spaces, not an escape code: the Windows console shows those
+            print("\r" + " " * self.shown + "\r", end="", file=sys.stderr, flush=True)
+            self.shown = 0
 
 
 def cmd_enroll(args: argparse.Namespace) -> int:
@@ -103,23 +116,26 @@ def cmd_export(args: argparse.Namespace) -> int:
     if not target.is_dir() and not target.parent.is_dir():
         fail(_("No such folder: {path}").format(path=target.parent))
     with open_register(args) as reg:
-        report = service.export_to_file(reg, target, progress=_progress_printer())
+        with _Counter() as progress:
+            report = service.export_to_file(reg, target, progress=progress)
     print(report.text())
     return 0
 
 
 def cmd_import(args: argparse.Namespace) -> int:
+    stick.check_readable(args.file)
     if not args.file.is_file():
         fail(_("No such file: {path}").format(path=args.file))
-    with open_register(args) as reg:
-        report = service.import_file(reg, args.file, progress=_progress_printer())
+    with open_register(args) as reg, _Counter() as progress:
+        report = service.import_file(reg, args.file, progress=progress)
     print(report.text())
     return 0
 
 
 def cmd_now(args: argparse.Namespace) -> int:
     with open_register(args) as reg:
-        report = service.sync_now(reg, args.url, progress=_progress_printer())
+        with _Counter() as progress:
+            report = service.sync_now(reg, args.url, progress=progress)
     print(report.text())
     return 0
 

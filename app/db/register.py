@@ -234,6 +234,27 @@ def install_storage_errors(engine: Engine, folder: Path) -> None:
             raise typed from ctx.original_exception
 
 
+# --- owner-only files ------------------------------------------------------------------------
+
+
+def create_private(path: Path) -> None:
+    """Create an empty file readable by its owner only, for SQLite to fill: SQLite gives
+    the -wal and -shm files it makes next to a database the database file's permissions."""
+    os.close(os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600))
+
+
+def restrict_database(path: Path) -> None:
+    """Owner-only permissions for the database and its -wal and -shm files (as keys.json
+    and HQ's files): a register created or restored by an older version gets them too.
+    A read-only folder keeps what it has."""
+    for file in (path, Path(str(path) + "-wal"), Path(str(path) + "-shm")):
+        try:
+            if file.stat().st_mode & 0o077:
+                os.chmod(file, 0o600)
+        except OSError:
+            pass
+
+
 # --- the folder lock -------------------------------------------------------------------------
 
 
@@ -358,6 +379,10 @@ class Register:
         key = new_database_key()
         recovery = new_recovery_key()
         tmp = data_dir / (DB_FILE + ".new")
+        try:
+            create_private(tmp)
+        except OSError as exc:
+            raise (storage_error(exc, data_dir) or exc) from exc
         engine = make_engine(tmp, key)
         install_storage_errors(engine, data_dir)
         try:
@@ -481,6 +506,7 @@ class Register:
         lock: FolderLock,
         allow_disabled: bool,
     ) -> Register:
+        restrict_database(path)
         try:
             conn = connect_raw(path, key)
         except sqlcipher3.Error as exc:  # not a database / wrong key / cannot open

@@ -398,6 +398,15 @@ def list_devices(hq: Hq) -> list[DeviceInfo]:
     ]
 
 
+def device_number(hq: Hq, device_id: str) -> int | None:
+    """The device's number among its stronghold's computers (K1, K2 ...), once given."""
+    with hq.read_engine.connect() as conn:
+        value = conn.execute(
+            select(hq_meta.c.value).where(hq_meta.c.key == db.device_number_key(device_id))
+        ).scalar()
+    return int(value) if value is not None else None
+
+
 def list_strongholds(hq: Hq) -> list[dict[str, Any]]:
     t = catalog.tables()["stronghold"].table
     with hq.engine.connect() as conn:

@@ -34,6 +34,7 @@ from app.sync.errors import (
     BundleInvalid,
     BundleReplayed,
     Cancelled,
+    EnrolCodeMalformed,
     EnrolOtherHq,
     EnrolStrongholdMismatch,
     ForeignRows,
@@ -136,7 +137,25 @@ def sync_device_id(reg: Register) -> str:
     return reg.device_id.replace("-", "")
 
 
+def device_number(conn: Connection) -> int | None:
+    """This computer's number among its stronghold's, once HQ gave it (the first sync)."""
+    value = conn.exec_driver_sql(
+        "SELECT value FROM local_state WHERE key = ?", (DEVICE_NUMBER_KEY,)
+    ).scalar()
+    try:
+        number = int(value) if value is not None else 0
+    except ValueError:
+        return None
+    return number if number > 0 else None
+
+
 # --- enrolment -------------------------------------------------------------------------
+
+
+def check_code(code: str) -> None:
+    """Refuse what is not an enrolment code at all, before asking whose it is."""
+    if not codes.well_formed(code):
+        raise EnrolCodeMalformed()
 
 
 def start_enrolment(
@@ -149,7 +168,8 @@ def start_enrolment(
     a new identity with new keys, keeping what HQ already acknowledged, so nothing is
     sent twice; HQ sends it everything afresh.
     """
-    if not codes.well_formed(code) or not codes.belongs_to(code, hq.hq_id):
+    check_code(code)
+    if not codes.belongs_to(code, hq.hq_id):
         raise EnrolOtherHq()
     with reg.write_engine.begin() as conn:
         old = load_state(conn)

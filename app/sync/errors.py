@@ -110,6 +110,14 @@ class EnrolCodeInvalid(BundleRefused):
     )
 
 
+class EnrolCodeMalformed(SyncError):
+    code = "enrol_code_malformed"
+    template = N_(
+        "This is not an enrolment code. A code is four groups of five Latin letters and "
+        "digits, like ABCDE-FGH23-JKLMN-PQR45: type it as headquarters gave it."
+    )
+
+
 class EnrolOtherHq(SyncError):
     code = "enrol_other_hq"
     template = N_(

@@ -10,17 +10,16 @@ from __future__ import annotations
 
 import json
 import logging
-import os
-import tempfile
 import threading
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
 
 from app.db.register import Register
+from app.disk import PendingFile, write_atomic  # noqa: F401 - write_atomic re-exported
 from app.i18n import _, ngettext
 from app.services.base import require_permission
-from app.sync import conflicts, device
+from app.sync import conflicts, device, stick
 from app.sync.client import HqClient
 from app.sync.crypto import HqPublicKey
 from app.sync.errors import (
@@ -161,6 +160,7 @@ def enrol_online(
 ) -> SyncStatus:
     """Network enrolment: fetch HQ's key, check the code belongs to it, enrol at once."""
     require_permission(reg, "manage_users")
+    device.check_code(code)
     client = client or HqClient(url)
     hq_key = client.hq_key()
     state = device.start_enrolment(reg, hq_key, code, url=url, again=again)
@@ -188,21 +188,6 @@ class SyncReport:
 
     def text(self) -> str:
         return "\n".join(self.lines)
-
-
-def write_atomic(path: Path, data: bytes) -> None:
-    """Write a file so that it is whole or absent (a pulled stick leaves no half file)."""
-    path = Path(path)
-    fd, tmp = tempfile.mkstemp(prefix=".tayanch-", dir=path.parent)
-    try:
-        with os.fdopen(fd, "wb") as fh:
-            fh.write(data)
-            fh.flush()
-            os.fsync(fh.fileno())
-        os.replace(tmp, path)
-    except BaseException:
-        Path(tmp).unlink(missing_ok=True)
-        raise
 
 
 def _sent_lines(report: SyncReport, exported: device.Exported) -> None:
@@ -263,27 +248,43 @@ def export_to_file(
     progress: Progress | None = None,
     cancel: threading.Event | None = None,
 ) -> SyncReport:
-    """Write a bundle for HQ to ``path`` (a USB stick): every unacknowledged change."""
+    """Write a bundle for HQ to ``path`` (a USB stick): every unacknowledged change.
+
+    Into a folder under a new name (never over another computer's bundle); to a file the
+    user names only if nothing is there or it is an older bundle. The folder is tried
+    before the bundle is made, so one that refuses writes costs no time."""
     require_permission(reg, "sync")
     path = Path(path)
-    if path.is_dir():
+    into_folder = path.is_dir()
+    if into_folder:
         path = path / default_bundle_name(reg)
+    else:
+        stick.check_replaceable(path)
     report = SyncReport()
-    exported = device.export_bundle(
-        reg,
-        transport="usb",
-        sink=lambda data: write_atomic(path, data),
-        progress=progress,
-        cancel=cancel,
-    )
+    written: list[Path] = []
+    with PendingFile(path.parent) as pending:
+        exported = device.export_bundle(
+            reg,
+            transport="usb",
+            sink=lambda data: written.append(pending.finish(data, path, replace=not into_folder)),
+            progress=progress,
+            cancel=cancel,
+        )
     _sent_lines(report, exported)
-    report.lines.append(_("Written to {path}. Take it to the district office.").format(path=path))
+    report.lines.append(
+        _("Written to {path}. Take it to the district office.").format(path=written[0])
+    )
     return report
 
 
-def default_bundle_name(reg: Register) -> str:
-    stamp = datetime.now().strftime("%Y%m%d-%H%M")
-    return f"tayanch-{reg.stronghold_code}-{stamp}.sync"
+def default_bundle_name(reg: Register, when: datetime | None = None) -> str:
+    """The bundle's file name in a folder: stronghold, this computer's number at HQ (or
+    its id before the first sync), time to the second (app.sync.stick)."""
+    with reg.engine.connect() as conn:
+        state = device.load_state(conn)
+        number = device.device_number(conn)
+    device_id = state.device_id if state else device.sync_device_id(reg)
+    return stick.bundle_name(reg.stronghold_code, number, device_id, when)
 
 
 def import_file(
@@ -295,6 +296,7 @@ def import_file(
 ) -> SyncReport:
     """Apply HQ's reply bundle from ``path``; a refused bundle changes nothing."""
     require_permission(reg, "sync")
+    stick.check_readable(path)
     data = Path(path).read_bytes()
     report = SyncReport(bundle_bytes=len(data))
     applied = device.import_reply(reg, data, transport="usb", progress=progress, cancel=cancel)

@@ -146,3 +146,37 @@ def test_a_register_from_a_newer_app_is_refused(register_dir):
     with pytest.raises(SchemaTooNewError) as err:
         Register.open(register_dir, "inspector", PASSWORD)
     assert "newer version" in err.value.message("en")
+
+
+def _mode(path) -> int:
+    return path.stat().st_mode & 0o777
+
+
+def test_the_register_files_are_its_owners_only(tmp_path):
+    """register.db and its -wal and -shm hold the same as keys.json: owner-only, as HQ's."""
+    import os
+
+    folder = tmp_path / "new"
+    old_umask = os.umask(0o022)  # the usual: files readable by everyone unless made otherwise
+    try:
+        reg, _recovery = Register.create(
+            folder,
+            STRONGHOLD,
+            login="egasi",
+            full_name="Ega Egayev",
+            password=PASSWORD,
+            kdf={"time_cost": 1, "memory_cost": 8192, "parallelism": 1},
+        )
+        persons.create(reg, surname="Yozuvchi", given_name="Ali", birth_date="01.01.1990", sex="m")
+        db = db_path(folder)
+        sides = [db.with_name(db.name + side) for side in ("-wal", "-shm")]
+        assert all(side.exists() for side in sides)  # open, in WAL mode
+        assert {p.name: _mode(p) for p in [db, *sides]} == {p.name: 0o600 for p in [db, *sides]}
+        assert _mode(folder / "keys.json") == 0o600
+        reg.close()
+        # A register made by an older version (or restored) gets owner-only on opening.
+        os.chmod(db, 0o644)
+        Register.open(folder, "egasi", PASSWORD).close()
+        assert _mode(db) == 0o600
+    finally:
+        os.umask(old_umask)

@@ -200,3 +200,42 @@ def test_enrol_with_key_file_then_first_stick_round_completes_it(
         assert seams_rec.errors == []
     finally:
         hq.close()
+
+
+def test_export_to_stick_names_the_computer_and_keeps_other_bundles(
+    qtbot, sync_window, world, tmp_path, seams_rec, monkeypatch
+):
+    """The window names its bundle as the command does (one function): the computer's
+    number at HQ and the second; a second bundle in the same second gets -2."""
+    from datetime import datetime
+
+    class Frozen(datetime):
+        @classmethod
+        def now(cls, tz=None):
+            return datetime(2026, 3, 14, 9, 26, 53)
+
+    monkeypatch.setattr("app.sync.stick.datetime", Frozen)
+    page = sync_window.go("sync")
+    stick = tmp_path / "stick"
+    stick.mkdir()
+    seams_rec.folder = stick
+    for _ in range(2):
+        _person(world["a1"])
+        with qtbot.waitSignal(page.finished, timeout=20_000):
+            page.export_button.click()
+    assert seams_rec.errors == []
+    assert sorted(p.name for p in stick.glob("*.sync")) == [
+        "tayanch-TP-0101-K1-20260314-092653-2.sync",
+        "tayanch-TP-0101-K1-20260314-092653.sync",
+    ]
+    assert service.default_bundle_name(world["a1"]).startswith("tayanch-TP-0101-K1-")
+
+
+def test_a_refused_write_names_the_users_folder_not_a_temporary_file():
+    import errno
+
+    from ui import ops
+
+    for code, words in ((errno.EROFS, "read-only"), (errno.ENOSPC, "free space")):
+        text = ops.disk_message(OSError(code, "x", "/media/stick/.tayanch-k2j4h1"))
+        assert "/media/stick" in text and ".tayanch-" not in text and words in text, text
