@@ -346,3 +346,31 @@ def test_an_empty_value_in_a_conflict_reads_empty_in_grey(qtbot, sync_window, wo
     [value] = [i for i in cells if i.data() == "Mening yozuvim"]
     assert empty.data(Qt.ItemDataRole.ForegroundRole).name() == MUTED
     assert value.data(Qt.ItemDataRole.ForegroundRole) is None
+
+
+def test_the_top_boxes_keep_their_widths_as_the_state_changes(
+    qtbot, window, reg, tmp_path, seams_rec
+):
+    """In Russian the pending state's sentence is long: it wraps instead of widening its box."""
+    import json
+
+    from tests.ui.conftest import switch_language
+
+    hq, code = _hq_for_demo(tmp_path / "hq")
+    try:
+        key_file = tmp_path / "hq-key.json"
+        key_file.write_text(json.dumps(hq.public_key().to_json()), "utf-8")
+        switch_language(qtbot, window, "ru")
+        window.resize(1024, 700)
+        page = window.go("sync")
+        qtbot.waitUntil(lambda: page.enrol_button.isVisible(), timeout=10_000)
+        widths = _top_widths(page)
+        seams_rec.texts = [code]
+        seams_rec.open_path = key_file
+        page.enrol_button.click()
+        qtbot.waitUntil(lambda: service.status(reg).state == "pending", timeout=10_000)
+        wait_idle(qtbot)
+        qtbot.waitUntil(lambda: page.status is not None and page.status.state == "pending")
+        assert _top_widths(page) == widths
+    finally:
+        hq.close()
