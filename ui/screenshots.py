@@ -93,6 +93,9 @@ def main(argv: list[str] | None = None) -> int:
     errors.DIALOGS = False
     seams.show_info = lambda *_a, **_k: None
     set_language(args.lang)
+    from ui.app import install_qt_translations
+
+    install_qt_translations(app, args.lang)  # Qt's own dialogs and menus in that language too
     style.apply(app)
 
     folder = tmp / "register"

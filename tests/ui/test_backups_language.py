@@ -7,7 +7,7 @@ from app.db import backup
 from app.db.register import UNCLEAN_SHUTDOWN_MESSAGE
 from app.i18n import current_language, translator
 from app.services.persons import persons
-from tests.ui.conftest import PASSWORD, find_open, wait_idle
+from tests.ui.conftest import PASSWORD, find_open, switch_language, wait_idle
 from ui.persons.form import PersonForm
 
 
@@ -120,3 +120,24 @@ def test_language_switch_rebuilds_screens_keeping_screen_and_unsaved_form(
     assert window.settings.user_language == "ru"
     seams_rec.answers = [True]  # "throw away the changes?" — yes, the test is over
     form.close()
+
+
+def test_qt_s_own_menus_and_buttons_follow_the_language(qtbot, window):
+    """Qt's standard texts (a line edit's menu, dialog buttons) come from its own catalog."""
+    from PySide6.QtWidgets import QDialogButtonBox, QLineEdit
+
+    def texts() -> tuple[list[str], str]:
+        edit = QLineEdit()
+        menu = edit.createStandardContextMenu()
+        box = QDialogButtonBox(QDialogButtonBox.StandardButton.Cancel)
+        return [a.text() for a in menu.actions()], box.button(
+            QDialogButtonBox.StandardButton.Cancel
+        ).text()
+
+    switch_language(qtbot, window, "ru")
+    menu, cancel = texts()
+    assert any(t.startswith("&Копировать") for t in menu) and cancel == "Отмена"
+
+    switch_language(qtbot, window, "uz-Latn")  # Qt has no Uzbek: its English, not Russian
+    menu, cancel = texts()
+    assert any(t.startswith("&Copy") for t in menu) and cancel == "Cancel"

@@ -106,6 +106,8 @@ def test_bad_reply_file_and_missing_address_are_refused_with_a_sentence(
         page.import_button.click()
     assert len(seams_rec.errors) == 1 and seams_rec.errors[0] == page.report.toPlainText()
     assert service.status(a1).pending == 1  # nothing changed
+    # No empty bar nor a Cancel with nothing to cancel left behind.
+    assert not page.progress.isVisible() and not page.cancel_button.isVisible()
 
     page.url.setText("")
     with qtbot.waitSignal(page.finished, timeout=20_000):
@@ -129,6 +131,8 @@ def test_conflict_shows_both_values_and_keep_mine_settles_it(qtbot, sync_window,
     model = page.conflicts.model()
     cells = [model.index(0, c).data() for c in range(model.columnCount())]
     assert "Mening yozuvim" in cells and "Ularning yozuvi" in cells
+    # The record kind and the field as the forms name them, not the database's names.
+    assert cells[:2] == ["person", "Notes"]
     assert "conflicts to review: 1" in sync_window.status_sync.text()
 
     page.conflicts.selectRow(0)
@@ -177,12 +181,18 @@ def test_enrol_with_key_file_then_first_stick_round_completes_it(
 
         seams_rec.texts = [code]
         seams_rec.open_path = key_file
+        widths = _top_widths(page)
         page.enrol_button.click()
         qtbot.waitUntil(
-            lambda: service.status(reg).state == "pending" and not page.enrol_button.isVisible(),
+            lambda: (
+                service.status(reg).state == "pending"
+                and page.enrol_button.text() == "Enrol again…"
+            ),
             timeout=10_000,
         )
+        assert page.enrol_button.isVisible()  # a mistyped code can still be replaced
         assert any("Enrolment started" in t for t in seams_rec.infos)
+        assert _top_widths(page) == widths  # nothing moved with the longer status
 
         stick = tmp_path / "stick"
         stick.mkdir()
@@ -197,6 +207,8 @@ def test_enrol_with_key_file_then_first_stick_round_completes_it(
             page.import_button.click()
         assert "now enrolled" in page.report.toPlainText()
         qtbot.waitUntil(lambda: page.state_label.text() == "enrolled", timeout=10_000)
+        assert not page.enrol_button.isVisible()
+        assert _top_widths(page) == widths  # nor with the button gone
         assert seams_rec.errors == []
     finally:
         hq.close()
@@ -239,3 +251,165 @@ def test_a_refused_write_names_the_users_folder_not_a_temporary_file():
     for code, words in ((errno.EROFS, "read-only"), (errno.ENOSPC, "free space")):
         text = ops.disk_message(OSError(code, "x", "/media/stick/.tayanch-k2j4h1"))
         assert "/media/stick" in text and ".tayanch-" not in text and words in text, text
+
+
+def _top_widths(page) -> tuple[int, int]:
+    """The widths of the two boxes at the top: "This computer" and "Send and receive"."""
+    from PySide6.QtWidgets import QApplication
+
+    QApplication.processEvents()
+    return page.enrol_button.parentWidget().width(), page.url.parentWidget().width()
+
+
+def _hq_for_demo(folder):
+    from app.hq import admin
+    from app.services import demo
+
+    hq = admin.init_hq(folder, name="Sinov tuman IIB")
+    info = demo.DEMO_STRONGHOLD
+    admin.add_stronghold(
+        hq,
+        info["code"],
+        name=info["name"],
+        region=info["region"],
+        district=info["district"],
+        makhalla=info["makhalla"],
+    )
+    return hq, admin.new_enrolment_code(hq, info["code"])
+
+
+def test_a_mistyped_code_is_corrected_by_enrolling_again(qtbot, window, reg, tmp_path, seams_rec):
+    """HQ alone can tell a typo in the code: the request stays pending, and the button to
+    enrol again stays, so the right code can be typed in the window."""
+    from app.hq.server import create_app
+    from tests.hq.conftest import LiveServer
+
+    hq, code = _hq_for_demo(tmp_path / "hq")
+    try:
+        with LiveServer(create_app(hq=hq)) as server:
+            page = window.go("sync")
+            qtbot.waitUntil(lambda: page.enrol_button.isVisible(), timeout=10_000)
+            page.url.setText(server.url)
+            # The random part mistyped, HQ's part right: only HQ can find the mistake.
+            wrong = "AAAAA-AAAAA-AAAAA-" + code.split("-")[-1]
+            seams_rec.texts = [wrong]
+            page.enrol_button.click()
+            qtbot.waitUntil(lambda: len(seams_rec.errors) == 1, timeout=20_000)
+            assert "enrolment code is not valid" in seams_rec.errors[0]
+            qtbot.waitUntil(
+                lambda: page.state_label.text().startswith("enrolment requested"),
+                timeout=10_000,
+            )
+            assert service.status(reg).state == "pending"
+            assert page.enrol_button.isVisible() and page.enrol_button.text() == "Enrol again…"
+
+            seams_rec.texts = [code]
+            page.enrol_button.click()
+            qtbot.waitUntil(lambda: service.status(reg).state == "enrolled", timeout=20_000)
+            qtbot.waitUntil(lambda: not page.enrol_button.isVisible(), timeout=10_000)
+            assert any("now enrolled" in t for t in seams_rec.infos)
+
+            _person(reg)
+            with qtbot.waitSignal(page.finished, timeout=30_000) as blocker:
+                page.sync_button.click()
+            assert not isinstance(blocker.args[0], BaseException), blocker.args
+            assert re.search(r"Sent: [1-9]\d* change", page.report.toPlainText())
+            qtbot.waitUntil(lambda: page.pending_label.text() == "0", timeout=10_000)
+            assert len(seams_rec.errors) == 1
+    finally:
+        hq.close()
+
+
+def test_not_enrolled_is_said_before_the_folder_dialog_in_the_windows_words(
+    qtbot, window, reg, tmp_path, seams_rec, monkeypatch
+):
+    from app.sync.errors import NotEnrolled
+    from ui import seams
+
+    asked: list[str] = []
+    monkeypatch.setattr(seams, "ask_folder", lambda parent, caption, start: asked.append(caption))
+    page = window.go("sync")
+    qtbot.waitUntil(lambda: page.enrol_button.isVisible(), timeout=10_000)
+    page.export_button.click()
+    wait_idle(qtbot)
+    assert asked == []  # no folder to pick for a bundle that cannot be made
+    [text] = seams_rec.errors
+    assert "“Enrol at headquarters…”" in text
+    assert "tayanch" not in text.lower() and "--" not in text
+    # The command line keeps its own sentence.
+    assert "tayanch sync enroll" in NotEnrolled().message("en")
+
+    # Sync now fails in the service: the same window sentence, and no bar left behind.
+    page.url.setText("http://127.0.0.1:9")
+    with qtbot.waitSignal(page.finished, timeout=20_000):
+        page.sync_button.click()
+    assert seams_rec.errors[1] == text == page.report.toPlainText()
+    assert not page.progress.isVisible() and not page.cancel_button.isVisible()
+
+    # Once enrolment starts, the report no longer says "not enrolled".
+    import json
+
+    hq, code = _hq_for_demo(tmp_path / "hq")
+    try:
+        key_file = tmp_path / "hq-key.json"
+        key_file.write_text(json.dumps(hq.public_key().to_json()), "utf-8")
+        page.url.setText("")
+        seams_rec.texts = [code]
+        seams_rec.open_path = key_file
+        page.enrol_button.click()
+        qtbot.waitUntil(lambda: service.status(reg).state == "pending", timeout=10_000)
+        wait_idle(qtbot)
+        assert page.report.toPlainText() == ""
+    finally:
+        hq.close()
+
+
+def test_an_empty_value_in_a_conflict_reads_empty_in_grey(qtbot, sync_window, world):
+    from PySide6.QtCore import Qt
+
+    from ui.style import MUTED
+
+    a1, a2 = world["a1"], world["a2"]
+    p = _person(a1)
+    world.settle()
+    persons.update(a1, p.id, notes="Mening yozuvim")
+    persons.update(a2, p.id, notes="")
+    world.settle()
+
+    page = sync_window.go("sync")
+    page.reload()
+    qtbot.waitUntil(lambda: len(page.conflicts.source.rows) == 1, timeout=10_000)
+    model = page.conflicts.model()
+    cells = [model.index(0, c) for c in range(model.columnCount())]
+    [empty] = [i for i in cells if i.data() == "(empty)"]
+    [value] = [i for i in cells if i.data() == "Mening yozuvim"]
+    assert empty.data(Qt.ItemDataRole.ForegroundRole).name() == MUTED
+    assert value.data(Qt.ItemDataRole.ForegroundRole) is None
+
+
+def test_the_top_boxes_keep_their_widths_as_the_state_changes(
+    qtbot, window, reg, tmp_path, seams_rec
+):
+    """In Russian the pending state's sentence is long: it wraps instead of widening its box."""
+    import json
+
+    from tests.ui.conftest import switch_language
+
+    hq, code = _hq_for_demo(tmp_path / "hq")
+    try:
+        key_file = tmp_path / "hq-key.json"
+        key_file.write_text(json.dumps(hq.public_key().to_json()), "utf-8")
+        switch_language(qtbot, window, "ru")
+        window.resize(1024, 700)
+        page = window.go("sync")
+        qtbot.waitUntil(lambda: page.enrol_button.isVisible(), timeout=10_000)
+        widths = _top_widths(page)
+        seams_rec.texts = [code]
+        seams_rec.open_path = key_file
+        page.enrol_button.click()
+        qtbot.waitUntil(lambda: service.status(reg).state == "pending", timeout=10_000)
+        wait_idle(qtbot)
+        qtbot.waitUntil(lambda: page.status is not None and page.status.state == "pending")
+        assert _top_widths(page) == widths
+    finally:
+        hq.close()

@@ -148,8 +148,10 @@ class AutoSync(QObject):
             return  # the window is closing
         if isinstance(exc, NotEnrolled | NoHqAddress):
             # Nothing to do until the Sync screen enrols this computer or gets an address.
+            from ui.sync.messages import error_text
+
             self.timer.stop()
-            self.message = exc.message()
+            self.message = error_text(exc)  # the window's wording, not the command line's
             self._set_state("waiting")
             return
         if not isinstance(exc, TayanchError | OSError):

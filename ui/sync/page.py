@@ -22,6 +22,7 @@ from PySide6.QtWidgets import (
     QLineEdit,
     QPlainTextEdit,
     QProgressBar,
+    QSizePolicy,
     QVBoxLayout,
     QWidget,
 )
@@ -29,6 +30,7 @@ from PySide6.QtWidgets import (
 from app.i18n import N_, _
 from app.services.base import has_permission
 from ui import ops, seams, style
+from ui.audit.details import field_label, table_name
 from ui.format import fmt_datetime
 from ui.widgets.common import Context, ListOrEmpty, Page, button, muted_label, title_label
 from ui.widgets.flow import flow_row, wrapping_form
@@ -45,8 +47,12 @@ STATE_LABELS = {
 }
 
 
+def _is_empty(value: Any) -> bool:
+    return value is None or (isinstance(value, str) and not value.strip())
+
+
 def _value_text(value: Any) -> str:
-    if value is None:
+    if _is_empty(value):
         return _("(empty)")
     if hasattr(value, "strftime"):
         return value.strftime("%d.%m.%Y") if not hasattr(value, "hour") else fmt_datetime(value)
@@ -87,6 +93,7 @@ class SyncPage(Page):
         box = QGroupBox(_("This computer"))
         form = wrapping_form(box)
         self.state_label = QLabel()
+        self.state_label.setWordWrap(True)  # a long state must not widen the box
         self.pending_label = QLabel()
         self.last_sync_label = QLabel()
         self.conflicts_label = QLabel()
@@ -99,8 +106,13 @@ class SyncPage(Page):
         form.addRow(_("Open conflicts"), self.conflicts_label)
         form.addRow("", self.error_label)
         self.enrol_button = button(_("Enrol at headquarters…"), self.enrol)
+        keep_room_when_hidden(self.enrol_button)
         self.enrol_button.setVisible(False)
         form.addRow("", self.enrol_button)
+        # The boxes share the width one to two whatever they hold, so nothing moves as the
+        # enrol button or a longer status comes and goes.
+        box.setSizePolicy(QSizePolicy.Policy.Ignored, QSizePolicy.Policy.Preferred)
+        box.setMinimumWidth(260)
         top.addWidget(box, 1)
 
         box = QGroupBox(_("Send and receive"))
@@ -135,13 +147,13 @@ class SyncPage(Page):
         # Until the first trip of the session, no bar (an empty one looks like a field to
         # type in); its room is kept, so nothing moves when it appears.
         for w in (self.progress, self.cancel_button):
-            policy = w.sizePolicy()
-            policy.setRetainSizeWhenHidden(True)
-            w.setSizePolicy(policy)
+            keep_room_when_hidden(w)
             w.hide()
         bar_row.addWidget(self.progress, 1)
         bar_row.addWidget(self.cancel_button)
         lay.addLayout(bar_row)
+        box.setSizePolicy(QSizePolicy.Policy.Ignored, QSizePolicy.Policy.Preferred)
+        box.setMinimumWidth(360)
         top.addWidget(box, 2)
         self.layout_.addLayout(top)
 
@@ -191,13 +203,19 @@ class SyncPage(Page):
         self.conflicts = RecordTable(
             RecordTableModel(
                 [
-                    Column("table", N_("Record"), lambda c: c.table),
-                    Column("field", N_("Field"), lambda c: c.field),
-                    Column("mine", N_("Here (mine)"), lambda c: _value_text(c.local_value)),
+                    Column("table", N_("Record"), lambda c: table_name(c.table)),
+                    Column("field", N_("Field"), lambda c: field_label(c.table, c.field)),
+                    Column(
+                        "mine",
+                        N_("Here (mine)"),
+                        lambda c: _value_text(c.local_value),
+                        muted=lambda c: _is_empty(c.local_value),
+                    ),
                     Column(
                         "theirs",
                         N_("Other computer (theirs)"),
                         lambda c: _value_text(c.remote_value),
+                        muted=lambda c: _is_empty(c.remote_value),
                     ),
                     Column(
                         "now",
@@ -251,8 +269,14 @@ class SyncPage(Page):
         self.last_sync_label.setText(fmt_datetime(st.last_sync_at) or _("never"))
         self.conflicts_label.setText(str(st.open_conflicts))
         self.error_label.setText(st.last_error or "")
+        # A pending request may carry a mistyped code, which only HQ can tell: enrolling
+        # again replaces it (the device keeps its keys), so the button stays.
+        self.enrol_button.setText(
+            _("Enrol again…") if st.state == "pending" else _("Enrol at headquarters…")
+        )
         self.enrol_button.setVisible(
-            st.state in ("not_enrolled", "revoked") and has_permission(self.reg, "manage_users")
+            st.state in ("not_enrolled", "pending", "revoked")
+            and has_permission(self.reg, "manage_users")
         )
         if not self.url.text() and st.hq_url:
             self.url.setText(st.hq_url)
@@ -285,13 +309,16 @@ class SyncPage(Page):
         for b in (self.export_button, self.import_button, self.sync_button):
             b.setEnabled(not busy)
         self.cancel_button.setEnabled(busy)
+        self.cancel_button.setVisible(busy)  # a Cancel with nothing to cancel is noise
         if busy:
             self.progress.show()
-            self.cancel_button.show()
             self.progress.setRange(0, 0)  # busy until the service reports a total
         else:
             self.progress.setRange(0, 1)
             self.progress.setValue(1 if self.last_report is not None else 0)
+            # A full bar says the trip went through; an empty one after a failure would
+            # look like a field to fill, and the report box already says what went wrong.
+            self.progress.setVisible(self.last_report is not None)
 
     def _show_progress(self, done: int, total: int) -> None:
         if total > 0:
@@ -326,7 +353,9 @@ class SyncPage(Page):
         from app.errors import TayanchError
 
         if isinstance(exc, TayanchError):
-            text = exc.message()
+            from ui.sync.messages import error_text
+
+            text = error_text(exc)
         elif isinstance(exc, OSError):
             text = ops.disk_message(exc)
         else:
@@ -341,9 +370,22 @@ class SyncPage(Page):
         if self._cancel is not None:
             self._cancel.set()
 
+    def _refuse_if_not_enrolled(self) -> bool:
+        """True (and says so) before any file dialog when this computer has no HQ yet."""
+        if self.status is None or self.status.state != "not_enrolled":
+            return False
+        from ui.sync.messages import NOT_ENROLLED
+
+        text = _(NOT_ENROLLED)
+        self.report.setPlainText(text)
+        seams.show_error(self, text)
+        return True
+
     def export_to_stick(self) -> None:
         from app.sync import service
 
+        if self._refuse_if_not_enrolled():
+            return
         start = self.ctx.settings.sync_folder or str(Path.home())
         folder = seams.ask_folder(self, _("Choose the USB stick or folder"), start)
         if not folder:
@@ -423,13 +465,32 @@ class SyncPage(Page):
                 return
             fn = lambda: service.enrol_with_key_file(reg, Path(key), code, again=again)  # noqa: E731
 
-        def done(_st: Any) -> None:
+        def done(st: Any) -> None:
+            # What the report box said (most often "not enrolled") is no longer so.
+            self.last_report = None
+            self.report.clear()
+            self._busy(False)
             self.ctx.hub.changed.emit("sync")
-            seams.show_info(
-                self, _("Enrolment started. Export to the stick (or Sync now) to finish it.")
-            )
+            if st.state == "enrolled":  # online: HQ took the code at once
+                seams.show_info(self, _("This computer is now enrolled at headquarters."))
+            else:
+                seams.show_info(
+                    self, _("Enrolment started. Export to the stick (or Sync now) to finish it.")
+                )
 
-        ops.Op(self, fn, write=True, name="enrol").success(done).run()
+        def failed(exc: BaseException) -> None:
+            from app.errors import TayanchError
+            from ui.sync.messages import error_text
+
+            if isinstance(exc, TayanchError):
+                seams.show_error(self, error_text(exc))
+            else:
+                ops.show_failure(self, exc)
+            # HQ refused the code after the request was written here: the screen shows the
+            # pending request, and the button to enrol again with the right code.
+            self.reload()
+
+        ops.Op(self, fn, write=True, name="enrol").success(done).failure(failed).run()
 
     # --- conflicts -------------------------------------------------------------------------
 
@@ -457,3 +518,10 @@ def _row(*widgets: QWidget) -> QHBoxLayout:
         row.addWidget(w)
     row.addStretch(1)
     return row
+
+
+def keep_room_when_hidden(widget: QWidget) -> None:
+    """Hiding ``widget`` leaves its room empty, so the widgets around it stay put."""
+    policy = widget.sizePolicy()
+    policy.setRetainSizeWhenHidden(True)
+    widget.setSizePolicy(policy)

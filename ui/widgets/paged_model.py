@@ -48,6 +48,8 @@ class Column:
     value: Callable[[Any], str]
     sort: str | None = None  # the service's sort key; None: not sortable
     align_right: bool = False
+    # True for a row whose cell holds a stand-in rather than a value ("(empty)"): shown muted
+    muted: Callable[[Any], bool] | None = None
 
 
 class PagedTableModel(QAbstractTableModel):

@@ -22,6 +22,7 @@ from PySide6.QtGui import QColor, QGuiApplication, QShowEvent
 from PySide6.QtWidgets import QAbstractItemView, QHeaderView, QTableView, QWidget
 
 from app.i18n import _
+from ui.style import MUTED
 from ui.widgets.paged_model import ID_ROLE, ROW_ROLE, Column
 
 SORT_ROLE = Qt.ItemDataRole.UserRole + 3
@@ -94,6 +95,8 @@ class RecordTableModel(QAbstractTableModel):
             return fn(r) if fn else col.value(r)
         if role == Qt.ItemDataRole.ForegroundRole and self.alert is not None and self.alert(r):
             return QColor("#b3261e")
+        if role == Qt.ItemDataRole.ForegroundRole and col.muted is not None and col.muted(r):
+            return QColor(MUTED)
         if role == Qt.ItemDataRole.TextAlignmentRole and col.align_right:
             return int(Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignVCenter)
         if role == ID_ROLE:
