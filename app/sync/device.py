@@ -32,6 +32,7 @@ from app.sync.crypto import HqPublicKey, KeyPair, b64
 from app.sync.errors import (
     AlreadyEnrolled,
     BundleInvalid,
+    BundleRefused,
     BundleReplayed,
     Cancelled,
     EnrolCodeMalformed,
@@ -41,6 +42,7 @@ from app.sync.errors import (
     NotEnrolled,
     SchemaTooNew,
     UnknownSender,
+    as_reply_error,
 )
 from app.sync.merge import FieldConflict, fold_clocks, merge_fields
 
@@ -250,6 +252,7 @@ class Exported:
     changes: int
     first_seq: int | None
     last_seq: int | None
+    records: int = 0  # the changes that are not audit entries ("not yet sent" counts these)
 
 
 def pending_count(conn: Connection, *, with_audit: bool = False) -> int:
@@ -349,6 +352,7 @@ def export_bundle(
         _check_cancel(cancel)
         if progress:
             progress(0, pending_count(conn, with_audit=True))
+        records = pending_count(conn)
         body, total, first, last = _pending_lines(conn)
         _check_cancel(cancel)
         clock = conn.exec_driver_sql("SELECT seq FROM sync_clock WHERE id = 1").scalar()
@@ -393,7 +397,7 @@ def export_bundle(
     if progress:
         progress(total, total)
     log.info("bundle exported: %d changes, %d bytes", total, len(data))
-    return Exported(data, bundle_id, seq, total, header["first"], header["last"])
+    return Exported(data, bundle_id, seq, total, header["first"], header["last"], records)
 
 
 # --- applying HQ's changes ---------------------------------------------------------------
@@ -824,8 +828,11 @@ def import_reply(
     cancel: threading.Event | None = None,
 ) -> Applied:
     """Apply HQ's reply bundle in one transaction; refuse it whole if any check fails."""
-    with changes.gc_paused():
-        return _import_reply(reg, data, transport=transport, progress=progress, cancel=cancel)
+    try:
+        with changes.gc_paused():
+            return _import_reply(reg, data, transport=transport, progress=progress, cancel=cancel)
+    except BundleRefused as exc:
+        raise as_reply_error(exc) from exc
 
 
 def _import_reply(

@@ -102,6 +102,43 @@ class BundleInvalid(BundleRefused):
     )
 
 
+# The same refusals of a reply from HQ, with the advice that fits a stronghold's computer:
+# HQ writes a reply anew when it imports the computer's bundle again.
+class ReplyDamaged(BundleDamaged):
+    template = N_(
+        "This file is not a reply from headquarters, or it was damaged or altered. Nothing "
+        "was changed. At the district office, import this computer's bundle again: that "
+        "writes its reply anew."
+    )
+
+
+class ReplyTruncated(BundleTruncated):
+    template = N_(
+        "The reply is incomplete: the file was cut short. Nothing was changed. Copy it "
+        "again from the district office's computer, or have this computer's bundle "
+        "imported there again."
+    )
+
+
+class ReplyInvalid(BundleInvalid):
+    template = N_(
+        "The reply's content is not valid ({detail}). Nothing was changed. At the district "
+        "office, import this computer's bundle again: that writes its reply anew."
+    )
+
+
+def as_reply_error(exc: BundleRefused) -> BundleRefused:
+    """The refusal of a reply worded for the computer that received it."""
+    for general, specific in (
+        (BundleInvalid, ReplyInvalid),
+        (BundleTruncated, ReplyTruncated),
+        (BundleDamaged, ReplyDamaged),
+    ):
+        if type(exc) is general:
+            return specific(**exc.params)
+    return exc
+
+
 class EnrolCodeInvalid(BundleRefused):
     code = "enrol_code_invalid"
     template = N_(

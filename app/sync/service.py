@@ -190,14 +190,16 @@ class SyncReport:
         return "\n".join(self.lines)
 
 
-def _sent_lines(report: SyncReport, exported: device.Exported) -> None:
-    report.sent = exported.changes
+def _sent_lines(report: SyncReport, exported: device.Exported, *, by_stick: bool) -> None:
+    """What went (or is on its way on a stick), counted as "Not yet sent to HQ" counts:
+    without the audit entries that travel along."""
+    n = report.sent = exported.records
     report.bundle_bytes = len(exported.data)
-    report.lines.append(
-        ngettext("Sent: {n} change.", "Sent: {n} changes.", exported.changes).format(
-            n=exported.changes
-        )
-    )
+    if by_stick:
+        line = ngettext("The bundle carries {n} change.", "The bundle carries {n} changes.", n)
+    else:
+        line = ngettext("Sent: {n} change.", "Sent: {n} changes.", n)
+    report.lines.append(line.format(n=n))
 
 
 def _received_lines(report: SyncReport, applied: device.Applied) -> None:
@@ -270,7 +272,7 @@ def export_to_file(
             progress=progress,
             cancel=cancel,
         )
-    _sent_lines(report, exported)
+    _sent_lines(report, exported, by_stick=True)
     report.lines.append(
         _("Written to {path}. Take it to the district office.").format(path=written[0])
     )
@@ -329,7 +331,7 @@ def sync_now(
     report = SyncReport()
     try:
         exported = device.export_bundle(reg, transport="net", cancel=cancel)
-        _sent_lines(report, exported)
+        _sent_lines(report, exported, by_stick=False)
         if progress:
             progress(1, 3)
         reply = client.sync(exported.data, state.keys, state.device_id)
