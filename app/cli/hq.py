@@ -79,7 +79,13 @@ def add_commands(subparsers: argparse._SubParsersAction) -> None:
     dev.set_defaults(handler=cmd_devices)
 
     rev = sub.add_parser("revoke", help=_("refuse a device from now on"))
-    rev.add_argument("device")
+    rev.add_argument(
+        "device",
+        help=_(
+            "the start of its id (six characters at least), or its number as 'hq devices' "
+            "shows it: K2, or TP-0123/K2"
+        ),
+    )
     rev.set_defaults(handler=cmd_revoke)
 
     rep = sub.add_parser("report", help=_("district summary across strongholds (PDF)"))
@@ -244,20 +250,29 @@ def cmd_serve(args: argparse.Namespace) -> int:
 def cmd_devices(args: argparse.Namespace) -> int:
     with _open(args) as hq:
         devices = admin.list_devices(hq)
+        strongholds = admin.list_strongholds(hq)
     if args.json:
         print_json([asdict(d) for d in devices])
         return 0
-    if not devices:
-        print(_("No devices are enrolled yet."))
+    # Each stronghold, then its computers: one without any is seen at a glance.
+    by_stronghold: dict[str, list[admin.DeviceInfo]] = {}
     for d in devices:
-        state = _("revoked") if d.revoked_at else _("in use")
-        last = _fmt(d.last_sync_at) or _("never")
-        number = f"K{d.number}" if d.number else "-"  # as in its documents' numbers
-        last_sync = _("last sync:")
-        print(
-            f"{d.stronghold_code:<12} {number:<4} {d.device_id}  {state:<8} "
-            f"{last_sync} {last}  {d.stronghold_name}"
-        )
+        by_stronghold.setdefault(d.stronghold_code, []).append(d)
+    names = {s["code"]: s["name"] for s in strongholds}
+    for code in sorted(names.keys() | by_stronghold.keys()):
+        print(f"{code}  {names.get(code, '')}".rstrip())
+        if not by_stronghold.get(code):
+            print("    " + _("no computer enrolled yet"))
+        for d in by_stronghold.get(code, []):
+            state = _("revoked") if d.revoked_at else _("in use")
+            last = _fmt(d.last_sync_at) or _("never")
+            number = f"K{d.number}" if d.number else "-"  # as in its documents' numbers
+            print(
+                f"    {number:<4} {d.device_id}  {state:<14} "
+                + _("last sync: {when}").format(when=last)
+            )
+    if not names and not devices:
+        print(_("No devices are enrolled yet."))
     return 0
 
 

@@ -38,9 +38,14 @@ def add_commands(sub: argparse._SubParsersAction) -> None:
     p.set_defaults(handler=cmd_init)
 
     p = sub.add_parser("demo", help=_("create a register filled with synthetic data"))
-    p.add_argument("--persons", type=int, default=5000)
-    p.add_argument("--households", type=int, default=1500)
-    p.add_argument("--seed", type=int, default=1)
+    p.add_argument("--persons", type=int, default=5000, help=_("how many persons (5000)"))
+    p.add_argument("--households", type=int, default=1500, help=_("how many households (1500)"))
+    p.add_argument(
+        "--seed",
+        type=int,
+        default=1,
+        help=_("where the random names start: the same number makes the same register"),
+    )
     p.set_defaults(handler=cmd_demo)
 
     p = sub.add_parser("list", help=_("list records, newest first"))

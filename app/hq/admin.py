@@ -10,6 +10,7 @@ from __future__ import annotations
 import json
 import logging
 import os
+import re
 import tempfile
 import uuid
 from dataclasses import dataclass, field
@@ -422,8 +423,28 @@ def list_strongholds(hq: Hq) -> list[dict[str, Any]]:
     return [dict(r) for r in rows]
 
 
+class AmbiguousDeviceError(TayanchError):
+    code = "ambiguous_device"
+    template = N_(
+        "More than one stronghold has a computer {device}. Say which, as in "
+        "'{example}' ('tayanch hq devices' lists them)."
+    )
+
+
+_BY_NUMBER = re.compile(r"(?:(?P<code>[A-Za-z0-9-]{1,16})/)?[Kk](?P<number>[0-9]{1,6})")
+
+
 def find_device(conn: Any, device: str) -> str:
-    device = device.strip().lower().replace("-", "")
+    """A device by the start of its id (six characters at least), or by its number as
+    its documents and 'hq devices' show it: K2, or TP-0123/K2 when several strongholds
+    have a K2."""
+    given = device.strip()
+    by_number = _BY_NUMBER.fullmatch(given)
+    if by_number:
+        return _device_by_number(
+            conn, int(by_number["number"]), (by_number["code"] or "").upper() or None, given
+        )
+    device = given.lower().replace("-", "")
     if len(device) < 6:
         raise UnknownDeviceError(device=device)
     ids = [
@@ -435,6 +456,33 @@ def find_device(conn: Any, device: str) -> str:
     if len(ids) != 1:
         raise UnknownDeviceError(device=device)
     return ids[0]
+
+
+def _device_by_number(conn: Any, number: int, stronghold: str | None, given: str) -> str:
+    prefix = db.DEVICE_NUMBER_PREFIX
+    numbered = [
+        key[len(prefix) :]
+        for key, value in conn.execute(
+            select(hq_meta.c.key, hq_meta.c.value).where(
+                hq_meta.c.key.startswith(prefix, autoescape=True)
+            )
+        )
+        if str(value) == str(number)
+    ]
+    rows = conn.execute(
+        select(hq_device.c.device_id, hq_device.c.stronghold_code).where(
+            hq_device.c.device_id.in_(numbered)
+        )
+    ).fetchall()
+    found = sorted(
+        ((d, code) for d, code in rows if stronghold is None or code == stronghold),
+        key=lambda x: x[1],
+    )
+    if not found:
+        raise UnknownDeviceError(device=given)
+    if len(found) > 1:
+        raise AmbiguousDeviceError(device=given, example=f"{found[0][1]}/K{number}")
+    return found[0][0]
 
 
 def revoke_device(hq: Hq, device: str) -> str:

@@ -137,6 +137,20 @@ def test_usb_exchange_through_the_commands(world, tmp_path, capsys, monkeypatch)
     assert refused(capsys, "--data-dir", hq_dir, "hq", "revoke", "zz")
     code, out, _ = run(capsys, "--data-dir", hq_dir, "hq", "revoke", device_id[:12])
     assert code == 0 and device_id in out
+    # A computer by its number, as 'hq devices' and its documents show it: K1 alone is
+    # ambiguous (both strongholds have one); with the stronghold it is not.
+    assert "TP-0101/K1" in refused(capsys, "--data-dir", hq_dir, "hq", "revoke", "K1")
+    b1 = next(d["device_id"] for d in devices if d["stronghold_code"] == S2.code)
+    code, out, _ = run(capsys, "--data-dir", hq_dir, "hq", "revoke", f"{S2.code}/K1")
+    assert code == 0 and b1 in out
+    assert refused(capsys, "--data-dir", hq_dir, "hq", "revoke", f"{S2.code}/K7")
+    # A stronghold without a computer is listed too, and says so.
+    run(capsys, "--data-dir", hq_dir, "hq", "stronghold", "add", "TP-0909", "--name", "Yangi")
+    code, out, _ = run(capsys, "--data-dir", hq_dir, "hq", "devices")
+    lines = out.splitlines()
+    at = lines.index("TP-0909  Yangi")
+    assert lines[at + 1].strip() == "no computer enrolled yet"
+    assert lines[0].startswith(S1.code) and any(b1 in x and "revoked" in x for x in lines)
     hq_engine.dispose()
 
 
