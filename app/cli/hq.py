@@ -167,6 +167,7 @@ def cmd_import(args: argparse.Namespace) -> int:
     from app.disk import DiskError, PendingFile
     from app.hq import ingest
     from app.sync import stick
+    from app.sync.errors import DeviceRevoked
 
     stick.check_readable(args.file)
     if not args.file.is_file():
@@ -180,7 +181,17 @@ def cmd_import(args: argparse.Namespace) -> int:
     # The reply's file is begun before the bundle is applied: a folder that refuses
     # writes refuses the command while nothing has changed.
     with _open(args) as hq, PendingFile(reply if into_folder else reply.parent) as pending:
-        result = ingest.ingest(hq, args.file.read_bytes(), transport="usb")
+        try:
+            result = ingest.ingest(hq, args.file.read_bytes(), transport="usb")
+        except DeviceRevoked:
+            # The device's own sentence ("ask the district office") is for the stronghold.
+            fail(
+                _(
+                    "This bundle comes from a computer whose access was revoked, so nothing "
+                    "was applied. To let it sync again, give its stronghold a new enrolment "
+                    "code ('tayanch hq enroll-code') to enrol the computer with."
+                )
+            )
         if into_folder:
             number = admin.device_number(hq, result.device_id)
             reply = reply / stick.reply_name(result.stronghold, number, result.device_id)

@@ -137,6 +137,11 @@ def test_usb_exchange_through_the_commands(world, tmp_path, capsys, monkeypatch)
     assert refused(capsys, "--data-dir", hq_dir, "hq", "revoke", "zz")
     code, out, _ = run(capsys, "--data-dir", hq_dir, "hq", "revoke", device_id[:12])
     assert code == 0 and device_id in out
+    # Its next stick is refused with a sentence for HQ's operator, not the stronghold's.
+    later = tmp_path / "later.sync"
+    assert run(capsys, "--data-dir", a1_dir, "sync", "export", "--out", later)[0] == 0
+    said = refused(capsys, "--data-dir", hq_dir, "hq", "import", later, "--reply", tmp_path)
+    assert "access was revoked" in said and "enroll-code" in said
     # A computer by its number, as 'hq devices' and its documents show it: K1 alone is
     # ambiguous (both strongholds have one); with the stronghold it is not.
     assert "TP-0101/K1" in refused(capsys, "--data-dir", hq_dir, "hq", "revoke", "K1")
