@@ -241,6 +241,7 @@ def cmd_serve(args: argparse.Namespace) -> int:
         if not (args.ssl_certfile and args.ssl_keyfile):
             fail(_("Give both --ssl-certfile and --ssl-keyfile."))
         ssl = {"ssl_certfile": args.ssl_certfile, "ssl_keyfile": args.ssl_keyfile}
+    _check_port_free(args.host, args.port)
     os.environ["TAYANCH_HQ_DIR"] = str(folder)
     os.environ["TAYANCH_HQ_MAX_BODY"] = str(args.max_body_mb * 1024 * 1024)
     os.environ["TAYANCH_HQ_SYNC_THREADS"] = str(max(1, args.sync_threads))
@@ -256,6 +257,29 @@ def cmd_serve(args: argparse.Namespace) -> int:
         **ssl,
     )
     return 0
+
+
+def _check_port_free(host: str, port: int) -> None:
+    """Refuse with one line when the address is taken (uvicorn would print its own English
+    error and exit 3)."""
+    import socket
+
+    try:
+        infos = socket.getaddrinfo(host, port, type=socket.SOCK_STREAM)
+    except OSError:
+        fail(_("The address {host} is not one of this computer's.").format(host=host))
+    family, kind, proto, _name, address = infos[0]
+    with socket.socket(family, kind, proto) as probe:
+        probe.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+        try:
+            probe.bind(address)
+        except OSError:
+            fail(
+                _(
+                    "Port {port} on {host} is already in use (is HQ's service running "
+                    "already?). Stop the other program or give another --port."
+                ).format(port=port, host=host)
+            )
 
 
 def cmd_devices(args: argparse.Namespace) -> int:

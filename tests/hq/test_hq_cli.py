@@ -66,6 +66,13 @@ def test_hq_setup_commands(tmp_path, capsys):
     assert "TP-8" in refused(capsys, "--data-dir", hq, "hq", "enroll-code", "TP-8")
     code, out, _ = run(capsys, "--data-dir", hq, "hq", "enroll-code", "TP-7")
     assert code == 0 and len(out.strip().split("-")) == 4
+    # A port another program holds: one line, exit 1 (not uvicorn's English and exit 3).
+    with socket.socket() as taken:
+        taken.bind(("127.0.0.1", 0))
+        taken.listen()
+        port = taken.getsockname()[1]
+        said = refused(capsys, "--data-dir", hq, "hq", "serve", "--port", port)
+    assert f"Port {port} on 127.0.0.1 is already in use" in said
     code, out, _ = run(capsys, "--data-dir", hq, "hq", "export-key", "--out", tmp_path / "k.json")
     key = json.loads((tmp_path / "k.json").read_text())
     assert key["kind"] == "tayanch-hq-key" and "sign_seed" not in key and "box_secret" not in key
