@@ -112,6 +112,11 @@ def run_handler(handler: Handler, args: argparse.Namespace) -> int:
     except KeyboardInterrupt:
         print("tayanch: " + _("Interrupted; nothing was changed."), file=sys.stderr)
         return EXIT_FAILED
+    except BrokenPipeError:
+        # The reader went away (`tayanch list persons | head`): nothing to say to anyone.
+        # Python would complain again when it flushes stdout at exit, so it goes nowhere.
+        os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
+        return EXIT_FAILED
     except OSError as err:
         from app.disk import disk_error, user_path
 

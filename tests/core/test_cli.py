@@ -248,3 +248,22 @@ def test_print_and_monthly_report_write_pdfs(demo_cli_dir, tmp_path):
     )
     assert out.returncode == 0, out.stderr
     assert (tmp_path / "m.pdf").stat().st_size > 1000
+
+
+def test_a_reader_that_stops_early_gets_no_complaint(demo_cli_dir):
+    """`tayanch list persons | head -1`: the reader closes the pipe; nothing more is said."""
+    env = {k: v for k, v in os.environ.items() if not k.startswith("TAYANCH_")}
+    env["TAYANCH_PASSWORD"] = PASSWORD
+    proc = subprocess.Popen(
+        [sys.executable, "-m", "app.cli", "--lang", "en", "--data-dir", str(demo_cli_dir)]
+        + ["list", "persons", "--limit", "300", "--json"],
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        env=env,
+    )
+    assert proc.stdout is not None and proc.stderr is not None
+    assert proc.stdout.read(10)  # the first bytes, then the reader goes away
+    proc.stdout.close()
+    err = proc.stderr.read().decode()
+    proc.wait(timeout=120)
+    assert "Broken pipe" not in err and "Traceback" not in err, err
