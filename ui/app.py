@@ -15,12 +15,13 @@ from __future__ import annotations
 import importlib
 import logging
 import logging.handlers
+import signal
 import sys
 import threading
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from PySide6.QtCore import QLibraryInfo, QLocale, QTranslator
+from PySide6.QtCore import QLibraryInfo, QLocale, QTimer, QTranslator
 from PySide6.QtWidgets import QApplication, QDialog
 
 from app.i18n import DEFAULT_LANGUAGE, normalize_language, set_language
@@ -140,6 +141,23 @@ def install_qt_translations(app: QApplication, lang: str) -> bool:
     return False
 
 
+def quit_on_terminate(app: QApplication) -> QTimer:
+    """End like Quit when the system asks (SIGTERM: a log-out, a shutdown, ``kill``): the
+    event loop returns and the register closes its session, so the next start does not
+    take it for a crash. Python runs a signal handler only between its own steps, so a
+    timer wakes it while Qt waits; the timer is returned (it lives as long as the app)."""
+
+    def terminate(_signum: int, _frame: object) -> None:
+        log.info("asked to end (SIGTERM); closing the register")
+        app.quit()
+
+    signal.signal(signal.SIGTERM, terminate)
+    wake = QTimer(app)
+    wake.timeout.connect(lambda: None)
+    wake.start(300)
+    return wake
+
+
 def open_window(reg: Register, settings: UiSettings) -> MainWindow:
     from ui.main_window import MainWindow
 
@@ -156,6 +174,7 @@ def run(data_dir: Path, lang: str | None = None) -> int:
     from ui.collector import MainThreadCollector
 
     collector = MainThreadCollector(app)  # cycles holding widgets die on the UI thread only
+    quit_on_terminate(app)
     settings = UiSettings()
     language = choose_language(lang, settings)
     set_language(language)

@@ -50,3 +50,26 @@ def test_wrong_password_is_said_in_the_dialog(qtbot, data_dir):
     assert dialog.register is None
     assert "password" in dialog.message.text().lower()
     assert dialog.isVisible()
+
+
+def test_the_system_asking_to_end_closes_like_quit(qtbot, window, qapp):
+    """SIGTERM (a log-out, a shutdown, `kill`) ends the event loop as Quit does, so
+    ui.app.run closes the register and its session ends cleanly (no 'last session did
+    not end' at the next start)."""
+    import os
+    import signal
+
+    from PySide6.QtCore import QTimer
+
+    from ui import app as ui_app
+
+    before = signal.getsignal(signal.SIGTERM)
+    wake = ui_app.quit_on_terminate(qapp)
+    try:
+        QTimer.singleShot(100, lambda: os.kill(os.getpid(), signal.SIGTERM))
+        QTimer.singleShot(10_000, lambda: qapp.exit(99))  # only if SIGTERM did nothing
+        assert qapp.exec() == 0
+    finally:
+        wake.stop()
+        wake.deleteLater()
+        signal.signal(signal.SIGTERM, before)
