@@ -16,7 +16,7 @@ from io import BytesIO
 
 from reportlab.lib.pagesizes import A4, landscape
 from reportlab.lib.units import mm
-from reportlab.platypus import Paragraph, SimpleDocTemplate, Spacer
+from reportlab.platypus import KeepTogether, Paragraph, SimpleDocTemplate, Spacer
 from sqlalchemy import and_, func, or_, select
 
 from app.domain.base import TASHKENT
@@ -213,10 +213,7 @@ def district_pdf(hq: Hq, *, month: tuple[int, int] | None = None, lang: str | No
             bold_last=True,
         )
     )
-    story += [
-        Spacer(1, 6 * mm),
-        Paragraph(esc(_("Persons on registers, by category")), STYLES["section"]),
-    ]
+    story.append(Spacer(1, 6 * mm))
     totals_by_cat = summary.registers_total()
     cat_rows = [
         [
@@ -227,21 +224,33 @@ def district_pdf(hq: Hq, *, month: tuple[int, int] | None = None, lang: str | No
         ]
         for code, n in sorted(totals_by_cat.items())
     ] or [[esc(_("No one is on a register.")), ""]]
+    # Each heading stays on the page of what it heads (the list of categories is short).
     story.append(
-        grid_table(
-            [_("Category"), _("Persons")],
-            cat_rows,
-            [CONTENT_WIDTH - 40 * mm, 40 * mm],
-            numeric=(1,),
+        KeepTogether(
+            [
+                Paragraph(esc(_("Persons on registers, by category")), STYLES["section"]),
+                grid_table(
+                    [_("Category"), _("Persons")],
+                    cat_rows,
+                    [CONTENT_WIDTH - 40 * mm, 40 * mm],
+                    numeric=(1,),
+                ),
+            ]
         )
     )
-    story += [
-        Spacer(1, 6 * mm),
-        Paragraph(esc(_("Makhallas with no offences recorded this month")), STYLES["section"]),
-    ]
+    story.append(Spacer(1, 6 * mm))
     quiet = summary.without_offences
     text = ", ".join(f"{s.makhalla or s.name} ({s.code})" for s in quiet) or _("None.")
-    story.append(Paragraph(esc(text), STYLES["body"]))
+    story.append(
+        KeepTogether(
+            [
+                Paragraph(
+                    esc(_("Makhallas with no offences recorded this month")), STYLES["section"]
+                ),
+                Paragraph(esc(text), STYLES["body"]),
+            ]
+        )
+    )
     out = BytesIO()
     doc = SimpleDocTemplate(
         out,

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from datetime import UTC, date, datetime
 from io import BytesIO
+from types import SimpleNamespace
 
 from pypdf import PdfReader
 
@@ -39,3 +40,28 @@ def test_summary_counts_what_the_strongholds_synced(world):
     # columns): "Правонарушения", not "Право / наруш / ения".
     for title in ("Посещения", "Зарегистрировано", "конфликтов", "Правонарушения"):
         assert any(title in line for line in text.splitlines()), title
+
+
+def _pages(pdf: bytes) -> list[str]:
+    return ["".join(p.extract_text().split()) for p in PdfReader(BytesIO(pdf)).pages]
+
+
+def test_headings_stay_on_the_page_of_what_they_head(monkeypatch):
+    """However long the list of categories, no heading ends a page alone: the one over the
+    quiet makhallas was the last line of page 1 and its list sat alone on page 2."""
+    hq = SimpleNamespace(name="Sinov IIB")
+    quiet = report.StrongholdFigures("TP-0202", "Ikkinchi", "Minor")
+    for n in range(8, 30):
+        registers = {f"category-{i:02d}": 1 for i in range(n)}
+        busy = report.StrongholdFigures(
+            "TP-0101", "Birinchi", "Bogʻishamol", offences=3, registers=registers
+        )
+        summary = report.DistrictSummary(2026, 3, [busy, quiet])
+        monkeypatch.setattr(report, "district_summary", lambda hq, month, s=summary: s)
+        pages = _pages(report.district_pdf(hq, month=(2026, 3), lang="en"))
+        for heading, first in (
+            ("Personsonregisters,bycategory", "category-00"),
+            ("Makhallaswithnooffencesrecordedthismonth", "Minor(TP-0202)"),
+        ):
+            (page,) = [p for p in pages if heading in p]
+            assert first in page, (n, heading, len(pages))
