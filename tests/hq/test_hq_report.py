@@ -8,7 +8,8 @@ from types import SimpleNamespace
 
 from pypdf import PdfReader
 
-from app.hq import report
+from app.domain.base import TASHKENT
+from app.hq import admin, report
 from app.services.households import households, visits
 from app.services.persons import persons
 from app.services.registers import entries
@@ -50,11 +51,12 @@ def test_headings_stay_on_the_page_of_what_they_head(monkeypatch):
     """However long the list of categories, no heading ends a page alone: the one over the
     quiet makhallas was the last line of page 1 and its list sat alone on page 2."""
     hq = SimpleNamespace(name="Sinov IIB")
-    quiet = report.StrongholdFigures("TP-0202", "Ikkinchi", "Minor")
+    synced = datetime(2026, 4, 1, 9, tzinfo=UTC)
+    quiet = report.StrongholdFigures("TP-0202", "Ikkinchi", "Minor", last_sync=synced)
     for n in range(8, 30):
         registers = {f"category-{i:02d}": 1 for i in range(n)}
         busy = report.StrongholdFigures(
-            "TP-0101", "Birinchi", "Bogʻishamol", offences=3, registers=registers
+            "TP-0101", "Birinchi", "Bogʻishamol", offences=3, registers=registers, last_sync=synced
         )
         summary = report.DistrictSummary(2026, 3, [busy, quiet])
         monkeypatch.setattr(report, "district_summary", lambda hq, month, s=summary: s)
@@ -65,3 +67,25 @@ def test_headings_stay_on_the_page_of_what_they_head(monkeypatch):
         ):
             (page,) = [p for p in pages if heading in p]
             assert first in page, (n, heading, len(pages))
+
+
+def test_a_stronghold_that_has_sent_nothing_reads_as_no_data(world):
+    """Zeros from a stronghold with no computer, or none that has synced, are not a quiet
+    month: the report says it has not synced, prints dashes, leaves it out of the makhallas
+    without offences and counts such strongholds; the others show their last sync."""
+    admin.add_stronghold(world.hq, "TP-0303", name="Qum & Tosh", makhalla="Uchqun")
+    summary = report.district_summary(world.hq, month=(2026, 3))
+    by_code = {s.code: s for s in summary.strongholds}
+    assert by_code["TP-0303"].last_sync is None
+    assert by_code[S1.code].last_sync is not None and by_code[S2.code].last_sync is not None
+    assert [s.code for s in summary.not_synced] == ["TP-0303"]
+    assert {s.code for s in summary.without_offences} == {S1.code, S2.code}
+    text = "".join(_pages(report.district_pdf(world.hq, month=(2026, 3), lang="en")))
+    synced_on = by_code[S1.code].last_sync.astimezone(TASHKENT).strftime("%d.%m.%Y")
+    assert f"lastsync:{synced_on}" in text
+    # Typed text printed as typed, escaped once ("&", not "&amp;").
+    row = text[text.index("TP-0303") : text.index("Total")]
+    assert row == "TP-0303Qum&Tosh" + "hasnotsyncedyet" + "Uchqun" + "—" * 6, row
+    assert "1strongholdhassentHQnothingyet" in text
+    quiet = text[text.index("Makhallaswithnooffences") :]
+    assert "(TP-0101)" in quiet and "(TP-0303)" not in quiet
