@@ -89,10 +89,15 @@ def _month_bounds(year: int, month: int) -> tuple[date, date, datetime, datetime
     return first, last, start, end
 
 
+def current_month() -> tuple[int, int]:
+    """(year, month) in Tashkent now: a later month has no figures yet."""
+    now = datetime.now(TASHKENT)
+    return now.year, now.month
+
+
 def district_summary(hq: Hq, *, month: tuple[int, int] | None = None) -> DistrictSummary:
     if month is None:
-        now = datetime.now(TASHKENT)
-        month = (now.year, now.month)
+        month = current_month()
     year, mon = month
     first, last, start, end = _month_bounds(year, mon)
     sh = _t("stronghold")

@@ -8,8 +8,10 @@ from types import SimpleNamespace
 
 from pypdf import PdfReader
 
+from app.cli import main
 from app.domain.base import TASHKENT
 from app.hq import admin, report
+from app.i18n import DEFAULT_LANGUAGE, set_language
 from app.services.households import households, visits
 from app.services.persons import persons
 from app.services.registers import entries
@@ -89,3 +91,27 @@ def test_a_stronghold_that_has_sent_nothing_reads_as_no_data(world):
     assert "1strongholdhassentHQnothingyet" in text
     quiet = text[text.index("Makhallaswithnooffences") :]
     assert "(TP-0101)" in quiet and "(TP-0303)" not in quiet
+
+
+def test_a_month_that_has_not_begun_is_refused(tmp_path, capsys):
+    """A month to come has no figures: its report would read as a quiet month."""
+    hq_dir = tmp_path / "hq"
+    admin.init_hq(hq_dir, name="Sinov IIB").close()
+    year, month = report.current_month()
+    out = tmp_path / "r.pdf"
+
+    def run(when: str) -> tuple[int, str]:
+        try:
+            code = main(["--lang", "en", "--data-dir", str(hq_dir), "hq", "report",
+                         "--out", str(out), "--month", when])  # fmt: skip
+        finally:
+            set_language(DEFAULT_LANGUAGE)
+        return code, capsys.readouterr().err
+
+    later = f"{year + (month == 12)}-{month % 12 + 1:02d}"
+    code, err = run(later)
+    assert code == 1 and not out.exists()
+    assert err.strip() == (
+        f"tayanch: The month {later} has not begun yet: give this month or an earlier one."
+    )
+    assert run(f"{year}-{month:02d}")[0] == 0 and out.exists()
