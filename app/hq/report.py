@@ -204,13 +204,10 @@ def district_pdf(hq: Hq, *, month: tuple[int, int] | None = None, lang: str | No
         Spacer(1, 5 * mm),
     ]
     rows: list[list[str | Paragraph]] = []
+    last_sync = _("last sync:")
     for s in summary.strongholds:
         # Under the name, how fresh its figures are; a dash, not a zero, where HQ has none.
-        when = (
-            f"{_('last sync:')} {short_date(s.last_sync)}"
-            if s.last_sync
-            else _("has not synced yet")
-        )
+        when = f"{last_sync} {short_date(s.last_sync)}" if s.last_sync else _("has not synced yet")
         name = Paragraph(
             f'{esc(f"{s.code} {s.name}")}<br/><font size="8" color="#{GREY.hexval()[2:]}">'
             f"{esc(when)}</font>",
