@@ -339,6 +339,13 @@ def cmd_report(args: argparse.Namespace) -> int:
         if not m or not 1 <= int(m.group(2)) <= 12:
             fail(_("Give the month as YYYY-MM, e.g. 2026-03."))
         month = (int(m.group(1)), int(m.group(2)))
+        if month > report.current_month():
+            # All zeros for a month to come would read as a quiet month.
+            fail(
+                _("The month {month} has not begun yet: give this month or an earlier one.").format(
+                    month=args.month
+                )
+            )
     if not args.out.parent.is_dir():
         fail(_("No such folder: {path}").format(path=args.out.parent))
     lang = args.lang

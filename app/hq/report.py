@@ -16,14 +16,16 @@ from io import BytesIO
 
 from reportlab.lib.pagesizes import A4, landscape
 from reportlab.lib.units import mm
-from reportlab.platypus import Paragraph, SimpleDocTemplate, Spacer
+from reportlab.platypus import KeepTogether, Paragraph, SimpleDocTemplate, Spacer
 from sqlalchemy import and_, func, or_, select
 
 from app.domain.base import TASHKENT
 from app.domain.enums import RegisterCategory
+from app.formats import short_date
 from app.hq.admin import Hq
+from app.hq.db import hq_device
 from app.i18n import N_, normalize_language, translator
-from app.reports.base import STYLES, esc, grid_table, register_fonts, title_width
+from app.reports.base import GREY, STYLES, esc, grid_table, register_fonts, title_width
 from app.sync import catalog
 
 
@@ -40,6 +42,13 @@ class StrongholdFigures:
     orders_issued: int = 0
     offences: int = 0
     registers: dict[str, int] = field(default_factory=dict)  # category -> persons on it
+    # The latest sync of any of its computers: None when it has sent HQ nothing, so its
+    # zeros are no data, not a quiet month.
+    last_sync: datetime | None = None
+
+    @property
+    def synced(self) -> bool:
+        return self.last_sync is not None
 
 
 @dataclass
@@ -50,8 +59,14 @@ class DistrictSummary:
 
     @property
     def without_offences(self) -> list[StrongholdFigures]:
-        """Makhallas (strongholds) with no offence recorded in the month."""
-        return [s for s in self.strongholds if s.offences == 0]
+        """Makhallas (strongholds) with no offence recorded in the month; one that has
+        sent nothing is not among them (nobody knows)."""
+        return [s for s in self.strongholds if s.synced and s.offences == 0]
+
+    @property
+    def not_synced(self) -> list[StrongholdFigures]:
+        """Strongholds none of whose computers has synced: HQ holds none of their work."""
+        return [s for s in self.strongholds if not s.synced]
 
     def registers_total(self) -> dict[str, int]:
         out: dict[str, int] = {}
@@ -74,10 +89,15 @@ def _month_bounds(year: int, month: int) -> tuple[date, date, datetime, datetime
     return first, last, start, end
 
 
+def current_month() -> tuple[int, int]:
+    """(year, month) in Tashkent now: a later month has no figures yet."""
+    now = datetime.now(TASHKENT)
+    return now.year, now.month
+
+
 def district_summary(hq: Hq, *, month: tuple[int, int] | None = None) -> DistrictSummary:
     if month is None:
-        now = datetime.now(TASHKENT)
-        month = (now.year, now.month)
+        month = current_month()
     year, mon = month
     first, last, start, end = _month_bounds(year, mon)
     sh = _t("stronghold")
@@ -88,6 +108,13 @@ def district_summary(hq: Hq, *, month: tuple[int, int] | None = None) -> Distric
             .order_by(sh.c.code)
         ).fetchall()
         figures = {r[0]: StrongholdFigures(r[0], r[1], r[2]) for r in rows}
+        # Stored as UTC text that sorts as time does; revoked computers' syncs count too
+        # (what they sent is still here).
+        last_syncs = conn.execute(
+            select(hq_device.c.stronghold_code, func.max(hq_device.c.last_sync_at))
+            .where(hq_device.c.last_sync_at.is_not(None))
+            .group_by(hq_device.c.stronghold_code)
+        ).fetchall()
 
         def per_stronghold(table, *where, distinct=None) -> dict[str, int]:
             counted = func.count(distinct.distinct()) if distinct is not None else func.count()
@@ -138,6 +165,9 @@ def district_summary(hq: Hq, *, month: tuple[int, int] | None = None) -> Distric
         f.disputes_resolved = resolved.get(code, 0)
         f.orders_issued = orders.get(code, 0)
         f.offences = offences.get(code, 0)
+    for code, at in last_syncs:
+        if code in figures and at:
+            figures[code].last_sync = datetime.fromisoformat(at).replace(tzinfo=UTC)
     for code, category, n in registers:
         if code in figures:
             figures[code].registers[category] = n
@@ -173,22 +203,32 @@ def district_pdf(hq: Hq, *, month: tuple[int, int] | None = None, lang: str | No
         Paragraph(f"{summary.month:02d}.{summary.year}", STYLES["subtitle"]),
         Spacer(1, 5 * mm),
     ]
-    rows = []
+    rows: list[list[str | Paragraph]] = []
+    last_sync = _("last sync:")
     for s in summary.strongholds:
-        covered = f"{s.households_visited} / {s.households}"
+        # Under the name, how fresh its figures are; a dash, not a zero, where HQ has none.
+        when = f"{last_sync} {short_date(s.last_sync)}" if s.last_sync else _("has not synced yet")
+        name = Paragraph(
+            f'{esc(f"{s.code} {s.name}")}<br/><font size="8" color="#{GREY.hexval()[2:]}">'
+            f"{esc(when)}</font>",
+            STYLES["cell"],
+        )
+        if not s.synced:
+            rows.append([name, s.makhalla or "—", *["—"] * 6])
+            continue
         rows.append(
             [
-                esc(f"{s.code} {s.name}"),
-                esc(s.makhalla or "—"),
+                name,
+                s.makhalla or "—",
                 str(s.visits),
-                covered,
+                f"{s.households_visited} / {s.households}",
                 str(s.disputes_opened),
                 str(s.disputes_resolved),
                 str(s.orders_issued),
                 str(s.offences),
             ]
         )
-    totals = [
+    totals: list[str | Paragraph] = [
         _("Total"),
         "",
         str(sum(s.visits for s in summary.strongholds)),
@@ -213,35 +253,57 @@ def district_pdf(hq: Hq, *, month: tuple[int, int] | None = None, lang: str | No
             bold_last=True,
         )
     )
-    story += [
-        Spacer(1, 6 * mm),
-        Paragraph(esc(_("Persons on registers, by category")), STYLES["section"]),
-    ]
+    if summary.not_synced:
+        n = len(summary.not_synced)
+        story.append(Spacer(1, 2 * mm))
+        story.append(
+            Paragraph(
+                esc(
+                    tr.ngettext(
+                        "{n} stronghold has sent HQ nothing yet: its figures are a dash.",
+                        "{n} strongholds have sent HQ nothing yet: their figures are dashes.",
+                        n,
+                    ).format(n=n)
+                ),
+                STYLES["body_left"],
+            )
+        )
+    story.append(Spacer(1, 6 * mm))
     totals_by_cat = summary.registers_total()
     cat_rows = [
         [
-            esc(
-                RegisterCategory(code).label_in(lang) if code in RegisterCategory.codes() else code
-            ),
+            RegisterCategory(code).label_in(lang) if code in RegisterCategory.codes() else code,
             str(n),
         ]
         for code, n in sorted(totals_by_cat.items())
-    ] or [[esc(_("No one is on a register.")), ""]]
+    ] or [[_("No one is on a register."), ""]]
+    # Each heading stays on the page of what it heads (the list of categories is short).
     story.append(
-        grid_table(
-            [_("Category"), _("Persons")],
-            cat_rows,
-            [CONTENT_WIDTH - 40 * mm, 40 * mm],
-            numeric=(1,),
+        KeepTogether(
+            [
+                Paragraph(esc(_("Persons on registers, by category")), STYLES["section"]),
+                grid_table(
+                    [_("Category"), _("Persons")],
+                    cat_rows,
+                    [CONTENT_WIDTH - 40 * mm, 40 * mm],
+                    numeric=(1,),
+                ),
+            ]
         )
     )
-    story += [
-        Spacer(1, 6 * mm),
-        Paragraph(esc(_("Makhallas with no offences recorded this month")), STYLES["section"]),
-    ]
+    story.append(Spacer(1, 6 * mm))
     quiet = summary.without_offences
     text = ", ".join(f"{s.makhalla or s.name} ({s.code})" for s in quiet) or _("None.")
-    story.append(Paragraph(esc(text), STYLES["body"]))
+    story.append(
+        KeepTogether(
+            [
+                Paragraph(
+                    esc(_("Makhallas with no offences recorded this month")), STYLES["section"]
+                ),
+                Paragraph(esc(text), STYLES["body"]),
+            ]
+        )
+    )
     out = BytesIO()
     doc = SimpleDocTemplate(
         out,
