@@ -8,8 +8,12 @@ import json
 
 import pytest
 
+from app.hq import admin
 from app.hq.server import RequestRefused, RequestTooLarge
-from app.sync import versions
+from app.sync import service, versions
+from app.sync.client import HqClient
+from app.sync.errors import NotHq
+from tests.sync.world import S1
 
 ENROL_JSON = {"Content-Type": "application/json"}
 BAD_PROTOCOL = {"X-Tayanch-Protocol": "garbage", "X-Tayanch-Schema": "0007"}
@@ -150,3 +154,18 @@ def test_a_schema_that_is_no_version_is_a_bad_request_not_an_old_hq(live):
     # A newer app's schema is still answered as one.
     status, raw = _post(server, "/v1/sync", b"x", {**headers, "X-Tayanch-Schema": "9999"})
     assert status == 409 and json.loads(raw)["code"] == "hq_too_old"
+
+
+@pytest.mark.parametrize("path", ["/x", "/docs?", "/openapi.json?", "/v1"])
+def test_an_address_that_is_not_hq_is_named_in_one_sentence(live, path):
+    world, server = live
+    url = server.url + path
+    client = HqClient(url, retries=0, timeout=15)
+    code = admin.new_enrolment_code(world.hq, S1.code)
+    with pytest.raises(NotHq) as err:
+        service.enrol_online(world["a1"], url, code, client=client, again=True)
+    message = err.value.message("ru")
+    assert message == NotHq(url=url).message("ru") and url in message
+    assert "None" not in message and "HTTP" not in message
+    with pytest.raises(NotHq):
+        service.sync_now(world["a1"], url, client=client)
