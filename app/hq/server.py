@@ -29,9 +29,14 @@ from typing import Any
 import anyio
 import anyio.to_thread
 from fastapi import FastAPI, Header, Request
+from fastapi.exception_handlers import http_exception_handler
+from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse, Response
 from pydantic import BaseModel, Field
 from sqlalchemy import delete, select
+from starlette.datastructures import Headers
+from starlette.exceptions import HTTPException
+from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from app import __version__
 from app.errors import TayanchError
@@ -60,6 +65,9 @@ from app.sync.errors import (
 log = logging.getLogger(__name__)
 
 DEFAULT_MAX_BODY = 256 * 1024 * 1024
+# An enrolment request is a few hundred bytes of JSON; anyone may send one, so no more
+# than this is read before it is refused.
+ENROL_MAX_BODY = 64 * 1024
 DEFAULT_SYNC_THREADS = 4
 CLOCK_WINDOW_S = 24 * 3600
 BINARY = {"application/octet-stream": {"schema": {"type": "string", "format": "binary"}}}
@@ -94,6 +102,13 @@ class TooLarge(SyncError):
     )
 
 
+class RequestTooLarge(TooLarge):
+    template = N_(
+        "The enrolment request is larger than headquarters accepts ({size} KB at most). "
+        "Nothing was changed. Update Tayanch and try again."
+    )
+
+
 class HqTooOld(SyncError):
     code = "hq_too_old"
     template = N_(
@@ -122,6 +137,14 @@ STATUS = {
 }
 
 
+def _check_versions(protocol: int, schema: str) -> None:
+    """``ingest.check_versions``, but a schema that is no version at all is a bad request,
+    not a newer app's (which would tell the device that HQ is too old)."""
+    if not versions.is_revision(schema):
+        raise RequestRefused(detail="schema")
+    ingest.check_versions(protocol, schema)
+
+
 def _lang(value: str | None) -> str:
     for part in (value or "").split(","):
         try:
@@ -136,6 +159,47 @@ def refusal(err: TayanchError, lang: str) -> JSONResponse:
         err = HqTooOld()
     status = next((s for cls, s in STATUS.items() if isinstance(err, cls)), 400)
     return JSONResponse({"code": err.code, "message": err.message(lang)}, status_code=status)
+
+
+class BodyLimit:
+    """Reads the body of the paths in ``limits`` before the app does (FastAPI would take
+    a JSON body whole, however large), refusing one over its path's limit with a 413 as
+    soon as the declared length or the bytes read so far pass it."""
+
+    def __init__(self, app: ASGIApp, limits: dict[str, tuple[int, TayanchError]]) -> None:
+        self.app = app
+        self.limits = limits
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        limit = self.limits.get(scope["path"]) if scope["type"] == "http" else None
+        if limit is None:
+            return await self.app(scope, receive, send)
+        size, error = limit
+        headers = Headers(scope=scope)
+        refused = refusal(error, _lang(headers.get("accept-language")))
+        length = headers.get("content-length")
+        if length is not None and (not length.isdigit() or int(length) > size):
+            return await refused(scope, receive, send)
+        body = bytearray()
+        more = True
+        while more:
+            message = await receive()
+            if message["type"] != "http.request":
+                return  # the client went away
+            body.extend(message.get("body", b""))
+            if len(body) > size:
+                return await refused(scope, receive, send)
+            more = message.get("more_body", False)
+        read = False
+
+        async def replay() -> Message:
+            nonlocal read
+            if read:
+                return await receive()
+            read = True
+            return {"type": "http.request", "body": bytes(body), "more_body": False}
+
+        await self.app(scope, replay, send)
 
 
 class Health(BaseModel):
@@ -185,9 +249,20 @@ class Enrolled(BaseModel):
     hq_id: str
 
 
+# "4XX": every other refusal has the same shape too (FastAPI would otherwise describe
+# its own 422 validation error, which this service answers as a 400 Problem instead).
 PROBLEMS: dict[int | str, dict[str, Any]] = {
-    code: {"model": Problem} for code in (400, 401, 403, 409, 413, 426)
+    code: {"model": Problem} for code in (400, 401, 403, 409, 413, 426, "4XX")
 }
+
+
+def _where(errors: list[Any]) -> str:
+    """The request's part that is wrong, named by the service's own field names (never
+    the value sent): ``x-tayanch-auth``, ``request.code``, ``body``."""
+    loc = [str(p) for p in (errors[0].get("loc", ()) if errors else ()) if isinstance(p, str)]
+    if len(loc) > 1 and loc[0] in ("body", "header", "query", "path", "cookie"):
+        loc = loc[1:]
+    return ".".join(loc)[:80] or "body"
 
 
 def create_app(
@@ -222,12 +297,31 @@ def create_app(
         lifespan=lifespan,
     )
 
+    app.add_middleware(
+        BodyLimit,
+        limits={"/v1/enroll": (ENROL_MAX_BODY, RequestTooLarge(size=ENROL_MAX_BODY // 1024))},
+    )
+
     def the_hq() -> admin.Hq:
         return state["hq"]
 
     @app.exception_handler(TayanchError)
     async def _refused(request: Request, err: TayanchError) -> JSONResponse:
         return refusal(err, _lang(request.headers.get("accept-language")))
+
+    # A request the endpoints cannot read: the documented Problem in the asked language,
+    # not FastAPI's English 422, which repeats what was sent.
+    @app.exception_handler(RequestValidationError)
+    async def _invalid(request: Request, err: RequestValidationError) -> JSONResponse:
+        lang = _lang(request.headers.get("accept-language"))
+        return refusal(RequestRefused(detail=_where(list(err.errors()))), lang)
+
+    @app.exception_handler(HTTPException)
+    async def _http(request: Request, err: HTTPException) -> Response:
+        if err.status_code != 400:  # FastAPI's 400: a JSON body it could not decode
+            return await http_exception_handler(request, err)
+        lang = _lang(request.headers.get("accept-language"))
+        return refusal(RequestRefused(detail="body"), lang)
 
     @app.get("/v1/health", response_model=Health)
     def health() -> Health:
@@ -247,7 +341,7 @@ def create_app(
     def enroll(body: EnrolBody, accept_language: str | None = Header(default=None)) -> Any:
         lang = _lang(body.lang or accept_language)
         try:
-            ingest.check_versions(body.protocol, body.schema_revision)
+            _check_versions(body.protocol, body.schema_revision)
             # Exactly the keys the device signed (defaults would change the signed text).
             request = body.request.model_dump(exclude_unset=True)
             try:
@@ -290,7 +384,7 @@ def create_app(
     ) -> Response:
         lang = _lang(accept_language)
         try:
-            ingest.check_versions(x_tayanch_protocol, x_tayanch_schema)
+            _check_versions(x_tayanch_protocol, x_tayanch_schema)
             length = request.headers.get("content-length")
             if length is not None and (not length.isdigit() or int(length) > max_body):
                 raise TooLarge(size=max_body // (1024 * 1024))

@@ -24,12 +24,14 @@ from app import __version__
 from app.i18n import current_language
 from app.sync import bundle, versions
 from app.sync.crypto import HqPublicKey, KeyPair, b64
-from app.sync.errors import Cancelled, HqRefused, HqUnreachable, SyncError
+from app.sync.errors import Cancelled, HqRefused, HqUnreachable, NotHq, SyncError
 
 log = logging.getLogger(__name__)
 
 AUTH_HEADER = "X-Tayanch-Auth"
 MAX_REPLY = 1 << 30
+# What HQ answers with: JSON (keys, enrolments, refusals) or a bundle; a web page is not HQ.
+ANSWER_TYPES = ("application/json", "application/octet-stream")
 
 
 def signed_message(method: str, path: str, device: str, ts: int, nonce: str, body: bytes) -> bytes:
@@ -62,6 +64,18 @@ def _local_error(code: str, message: str) -> SyncError:
             if "{" not in cls.template:
                 return cls()
     return HqRefused(detail=message)
+
+
+def _refusal(status: int, payload: bytes, url: str) -> SyncError:
+    """An HTTP error as this device's error: HQ's own ``{"code", "message"}``, else
+    something other than HQ answered at ``url`` (a 5xx stays a failed request)."""
+    try:
+        info = json.loads(payload)
+    except ValueError:
+        info = None
+    if isinstance(info, dict) and all(isinstance(info.get(k), str) for k in ("code", "message")):
+        return _local_error(info["code"], info["message"])
+    return HqRefused(detail=f"HTTP {status}") if status >= 500 else NotHq(url=url)
 
 
 class HqClient:
@@ -109,17 +123,15 @@ class HqClient:
             )
             try:
                 with urllib.request.urlopen(req, timeout=self.timeout) as resp:
+                    if resp.headers.get_content_type() not in ANSWER_TYPES:
+                        raise NotHq(url=self.url)
                     return resp.read(MAX_REPLY)
             except urllib.error.HTTPError as err:
                 payload = err.read(64 * 1024)
                 if err.code >= 500 and attempt < self.retries:
                     detail = f"HTTP {err.code}"
                 else:
-                    try:
-                        info = json.loads(payload)
-                        raise _local_error(str(info.get("code")), str(info.get("message")))
-                    except (ValueError, AttributeError):
-                        raise HqRefused(detail=f"HTTP {err.code}") from None
+                    raise _refusal(err.code, payload, self.url) from None
             except (
                 urllib.error.URLError,
                 http.client.HTTPException,
@@ -141,7 +153,7 @@ class HqClient:
         try:
             return HqPublicKey.from_json(json.loads(self._request("GET", "/v1/hq-key", None, {})))
         except ValueError:
-            raise HqRefused(detail="the address does not answer as Tayanch headquarters") from None
+            raise NotHq(url=self.url) from None
 
     def enroll(self, request: dict[str, Any], keys: KeyPair) -> dict[str, Any]:
         body = json.dumps(

@@ -207,6 +207,16 @@ class HqRefused(SyncError):
     template = N_("Headquarters refused the sync: {detail}")
 
 
+class NotHq(SyncError):
+    """Something answered at the address, but not HQ (a web page, a wrong path)."""
+
+    code = "not_hq"
+    template = N_(
+        "The address {url} does not answer as Tayanch headquarters. "
+        "Check the address the district office gave."
+    )
+
+
 class Cancelled(SyncError):
     code = "cancelled"
     template = N_("Cancelled. Nothing was changed.")

@@ -7,6 +7,7 @@ change while the program runs.
 
 from __future__ import annotations
 
+import re
 from functools import cache
 
 from app.db import migrate
@@ -34,3 +35,9 @@ def accepted() -> frozenset[str]:
     """What HQ takes from a device: the current schema and the one before it."""
     prev = previous()
     return frozenset({head(), prev} if prev else {head()})
+
+
+def is_revision(value: str) -> bool:
+    """Whether ``value`` is shaped like a schema revision, known here or a newer app's
+    (app/db/migrations numbers them: 0001, 0002, ...); anything else is not a version."""
+    return value in known() or re.fullmatch(r"[0-9]{4,8}", value) is not None
