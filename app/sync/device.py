@@ -483,7 +483,7 @@ class _Rows:
         # refers to a row not yet written, SQLite looks for the rows referring to every
         # row inserted into the referenced table, by a full scan of each table whose
         # reference has no index: inserting persons after households scanned every
-        # household for every person (quadratic: 20 minutes for a 75,000-person snapshot).
+        # household for every person: a first sync that grew with the square of its size.
         for t, info in catalog.tables().items():
             rows = by_table.get(t)
             if not rows:
