@@ -479,8 +479,15 @@ class _Rows:
         by_table: dict[str, list[dict[str, Any]]] = defaultdict(list)
         for (t, _r), values in self.new.items():
             by_table[t].append(values)
-        for t, rows in by_table.items():
-            info = catalog.tables()[t]
+        # Referenced tables first. Foreign keys are checked at commit, but while one row
+        # refers to a row not yet written, SQLite looks for the rows referring to every
+        # row inserted into the referenced table, by a full scan of each table whose
+        # reference has no index: inserting persons after households scanned every
+        # household for every person: a first sync that grew with the square of its size.
+        for t, info in catalog.tables().items():
+            rows = by_table.get(t)
+            if not rows:
+                continue
             cols = list(info.kinds)
             params = (
                 [
