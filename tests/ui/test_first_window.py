@@ -52,24 +52,35 @@ def test_wrong_password_is_said_in_the_dialog(qtbot, data_dir):
     assert dialog.isVisible()
 
 
-def test_the_system_asking_to_end_closes_like_quit(qtbot, window, qapp):
+def test_the_system_asking_to_end_closes_like_quit(tmp_path):
     """SIGTERM (a log-out, a shutdown, `kill`) ends the event loop as Quit does, so
     ui.app.run closes the register and its session ends cleanly (no 'last session did
-    not end' at the next start)."""
+    not end' at the next start). In a process of its own: quitting ends its application."""
     import os
-    import signal
+    import subprocess
+    import sys
 
-    from PySide6.QtCore import QTimer
-
-    from ui import app as ui_app
-
-    before = signal.getsignal(signal.SIGTERM)
-    wake = ui_app.quit_on_terminate(qapp)
-    try:
-        QTimer.singleShot(100, lambda: os.kill(os.getpid(), signal.SIGTERM))
-        QTimer.singleShot(10_000, lambda: qapp.exit(99))  # only if SIGTERM did nothing
-        assert qapp.exec() == 0
-    finally:
-        wake.stop()
-        wake.deleteLater()
-        signal.signal(signal.SIGTERM, before)
+    script = tmp_path / "term.py"
+    script.write_text(
+        "import os, signal, sys\n"
+        "from PySide6.QtCore import QTimer\n"
+        "from PySide6.QtWidgets import QApplication\n"
+        "from ui import app as ui_app\n"
+        "qt = QApplication([])\n"
+        "ui_app.quit_on_terminate(qt)\n"
+        "QTimer.singleShot(200, lambda: os.kill(os.getpid(), signal.SIGTERM))\n"
+        "QTimer.singleShot(20_000, lambda: qt.exit(99))  # only if SIGTERM did nothing\n"
+        "code = qt.exec()\n"
+        "print('ended', code)\n"
+    )
+    root = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
+    env = {**os.environ, "QT_QPA_PLATFORM": "offscreen", "PYTHONPATH": root}
+    out = subprocess.run(
+        [sys.executable, str(script)],
+        capture_output=True,
+        text=True,
+        env=env,
+        cwd=root,
+        timeout=60,
+    )
+    assert out.returncode == 0 and "ended 0" in out.stdout, (out.stdout, out.stderr)
