@@ -167,7 +167,7 @@ class HqClient:
                 reason = unreachable_reason(err)
             attempt += 1
             if attempt > self.retries:
-                log.warning("HQ at %s not reached: %s", self.url, detail)
+                log.info("HQ at %s not reached: %s", self.url, detail)
                 raise HqUnreachable(reason=reason)
             delay = self.backoff * (2 ** (attempt - 1))
             log.info("HQ not reached (%s); retry %d in %.1f s", detail, attempt, delay)
