@@ -46,6 +46,7 @@ from app.sync.errors import (
     Cancelled,
     DeviceRevoked,
     EnrolCodeInvalid,
+    EnrolStrongholdMismatch,
     ForeignRows,
     SchemaTooNew,
     SyncError,
@@ -350,6 +351,16 @@ def enrol_device(
         .values(used_at=now.isoformat(), device_id=device_id)
     ).rowcount
     if taken != 1:
+        # A live code of another stronghold was mistyped or mixed up: say so, not "used".
+        other = conn.execute(
+            select(hq_enrollment.c.stronghold_code).where(
+                hq_enrollment.c.code_hash == codes.code_hash(code),
+                hq_enrollment.c.used_at.is_(None),
+                hq_enrollment.c.expires_at > now.isoformat(),
+            )
+        ).scalar()
+        if other is not None and other != request.get("stronghold"):
+            raise EnrolStrongholdMismatch(stronghold=other, own=str(request.get("stronghold")))
         raise EnrolCodeInvalid()
     label = request.get("label") if isinstance(request.get("label"), str) else ""
     replaces = request.get("replaces")

@@ -55,6 +55,7 @@ from app.sync.errors import (
     BundleTruncated,
     DeviceRevoked,
     EnrolCodeInvalid,
+    EnrolStrongholdMismatch,
     ForeignRows,
     SchemaTooNew,
     SyncError,
@@ -128,6 +129,7 @@ STATUS = {
     ClockWrong: 401,
     DeviceRevoked: 403,
     EnrolCodeInvalid: 403,
+    EnrolStrongholdMismatch: 403,
     ForeignRows: 403,
     BundleReplayed: 409,
     RequestReplayed: 409,
@@ -158,7 +160,11 @@ def refusal(err: TayanchError, lang: str) -> JSONResponse:
     if isinstance(err, SchemaTooNew):
         err = HqTooOld()
     status = next((s for cls, s in STATUS.items() if isinstance(err, cls)), 400)
-    return JSONResponse({"code": err.code, "message": err.message(lang)}, status_code=status)
+    # The parameters let a device word the refusal itself (app.sync.client._local_error).
+    params = {k: str(v) for k, v in err.params.items()}
+    return JSONResponse(
+        {"code": err.code, "message": err.message(lang), "params": params}, status_code=status
+    )
 
 
 class BodyLimit:

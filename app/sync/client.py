@@ -13,9 +13,12 @@ import http.client
 import json
 import logging
 import secrets
+import socket
+import ssl
 import threading
 import time
 import urllib.error
+import urllib.parse
 import urllib.request
 from collections.abc import Callable
 from typing import Any
@@ -24,7 +27,14 @@ from app import __version__
 from app.i18n import current_language
 from app.sync import bundle, versions
 from app.sync.crypto import HqPublicKey, KeyPair, b64
-from app.sync.errors import Cancelled, HqRefused, HqUnreachable, NotHq, SyncError
+from app.sync.errors import (
+    Cancelled,
+    HqAddressInvalid,
+    HqRefused,
+    HqUnreachable,
+    NotHq,
+    SyncError,
+)
 
 log = logging.getLogger(__name__)
 
@@ -55,14 +65,17 @@ def parse_auth(value: str) -> dict[str, str]:
     return out
 
 
-# HQ's refusal codes that have a sentence of their own here (app/sync/errors.py).
-def _local_error(code: str, message: str) -> SyncError:
+# HQ's refusal codes that have a sentence of their own here (app/sync/errors.py); one
+# with fields needs HQ to have sent them (``params``, from this version on).
+def _local_error(code: str, message: str, params: Any = None) -> SyncError:
     from app.sync import errors
 
+    given = params if isinstance(params, dict) else {}
+    given = {str(k): v for k, v in given.items() if isinstance(v, str)}
     for cls in vars(errors).values():
         if isinstance(cls, type) and issubclass(cls, SyncError) and cls.code == code:
-            if "{" not in cls.template:
-                return cls()
+            if errors.fits(cls.template, given):
+                return cls(**given)
     return HqRefused(detail=message)
 
 
@@ -74,8 +87,35 @@ def _refusal(status: int, payload: bytes, url: str) -> SyncError:
     except ValueError:
         info = None
     if isinstance(info, dict) and all(isinstance(info.get(k), str) for k in ("code", "message")):
-        return _local_error(info["code"], info["message"])
+        return _local_error(info["code"], info["message"], info.get("params"))
     return HqRefused(detail=f"HTTP {status}") if status >= 500 else NotHq(url=url)
+
+
+def check_url(url: str) -> str:
+    """Refuse, before any connection, an address urllib would not take for HQ's: one
+    typed without http:// or https://, or with a mistyped scheme."""
+    try:
+        parts = urllib.parse.urlsplit(url.strip())
+    except ValueError:
+        raise HqAddressInvalid(url=url) from None
+    if parts.scheme.lower() not in ("http", "https") or not parts.hostname:
+        raise HqAddressInvalid(url=url)
+    return url.strip()
+
+
+def unreachable_reason(err: BaseException) -> str:
+    """Why HQ was not reached (a key of errors.UNREACHABLE_REASONS), from the exception's
+    type: urlopen wraps what failed on connecting in a URLError's ``reason``."""
+    cause = err.reason if isinstance(err, urllib.error.URLError) else err
+    if isinstance(cause, ssl.SSLError):
+        return "tls"
+    if isinstance(cause, socket.gaierror):
+        return "name"
+    if isinstance(cause, ConnectionRefusedError):
+        return "refused"
+    if isinstance(cause, TimeoutError):
+        return "timeout"
+    return "broken"
 
 
 class HqClient:
@@ -89,7 +129,7 @@ class HqClient:
         sleep: Callable[[float], None] = time.sleep,
         cancel: threading.Event | None = None,
     ) -> None:
-        self.url = url.rstrip("/")
+        self.url = check_url(url).rstrip("/")
         self.timeout = timeout
         self.retries = retries
         self.backoff = backoff
@@ -118,6 +158,7 @@ class HqClient:
             if self.cancel is not None and self.cancel.is_set():
                 raise Cancelled()
             extra = headers() if callable(headers) else headers
+            reason = "broken"
             req = urllib.request.Request(
                 self.url + path, data=body, method=method, headers={**self._headers(), **extra}
             )
@@ -138,10 +179,13 @@ class HqClient:
                 ConnectionError,
                 TimeoutError,
             ) as err:
+                # The system's words (English, technical) go to the log only.
                 detail = str(getattr(err, "reason", err))[:120]
+                reason = unreachable_reason(err)
             attempt += 1
             if attempt > self.retries:
-                raise HqUnreachable(detail=detail)
+                log.info("HQ at %s not reached: %s", self.url, detail)
+                raise HqUnreachable(reason=reason)
             delay = self.backoff * (2 ** (attempt - 1))
             log.info("HQ not reached (%s); retry %d in %.1f s", detail, attempt, delay)
             self.sleep(delay)

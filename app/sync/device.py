@@ -211,6 +211,26 @@ def start_enrolment(
     return state
 
 
+def snapshot(reg: Register) -> tuple[tuple[str, ...], tuple[Any, ...]] | None:
+    """This computer's enrolment row as it is, to put back if HQ refuses a new one."""
+    with reg.engine.connect() as conn:
+        row = conn.exec_driver_sql("SELECT * FROM sync_device WHERE id = 1").first()
+    return (tuple(row._mapping.keys()), tuple(row)) if row is not None else None
+
+
+def restore(reg: Register, saved: tuple[tuple[str, ...], tuple[Any, ...]] | None) -> None:
+    with reg.write_engine.begin() as conn:
+        conn.exec_driver_sql("DELETE FROM sync_device")
+        if saved is not None:
+            names, values = saved
+            conn.exec_driver_sql(
+                f"INSERT INTO sync_device ({', '.join(names)}) "
+                f"VALUES ({', '.join('?' * len(names))})",
+                values,
+            )
+    log.info("enrolment refused by HQ; the earlier state is back")
+
+
 def mark_revoked(reg: Register, message: str) -> None:
     """HQ refused this computer for good; a new enrolment is the way back."""
     with reg.write_engine.begin() as conn:

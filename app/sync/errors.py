@@ -7,8 +7,12 @@ device shows them in its own language.
 
 from __future__ import annotations
 
+import json
+from string import Formatter
+from typing import Any
+
 from app.errors import TayanchError
-from app.i18n import N_
+from app.i18n import N_, current_language, translator
 
 
 class SyncError(TayanchError):
@@ -163,6 +167,14 @@ class EnrolOtherHq(SyncError):
     )
 
 
+class EnrolCodeNotFromUrl(EnrolOtherHq):
+    code = "enrol_code_not_from_url"
+    template = N_(
+        "This enrolment code was not issued by the headquarters at {url}. Check the address "
+        "and the code: both must come from the same district office."
+    )
+
+
 class EnrolStrongholdMismatch(SyncError):
     code = "enrol_stronghold_mismatch"
     template = N_(
@@ -192,11 +204,56 @@ class NoHqAddress(SyncError):
     template = N_("No headquarters address is known. Give it with --url.")
 
 
+# Why HQ was not reached, as the client tells it from the kind of failure (not from the
+# system's English message, which goes to the log only).
+UNREACHABLE_REASONS: dict[str, str] = {
+    "refused": N_("nothing answers at that address: is headquarters' service running?"),
+    "name": N_("the name could not be found: check the address and the network"),
+    "tls": N_("the secure connection failed: https to a plain-http service, or a bad certificate"),
+    "timeout": N_("no answer in time"),
+    "broken": N_("the connection failed"),
+}
+
+
 class HqUnreachable(SyncError):
+    """Raised with ``reason`` (a key of UNREACHABLE_REASONS), shown in the language of the
+    place that shows it; ``detail`` (free text) is still understood from older records."""
+
     code = "hq_unreachable"
     template = N_(
         "Headquarters cannot be reached ({detail}). Nothing was lost: the changes "
         "wait here. Try again later or use a USB stick."
+    )
+
+    def message(self, lang: str | None = None) -> str:
+        reason = UNREACHABLE_REASONS.get(str(self.params.get("reason")))
+        if reason is None:
+            return super().message(lang)
+        tr = translator(lang or current_language())
+        text = tr.gettext(reason)
+        try:
+            return tr.gettext(self.template).format(
+                **{**self.params, "detail": text, "reason": text}
+            )
+        except (KeyError, IndexError, ValueError):
+            return tr.gettext(self.template)
+
+
+class EnrolUnreachable(HqUnreachable):
+    """No changes wait for a computer that is not enrolled: its own advice."""
+
+    code = "enrol_unreachable"
+    template = N_(
+        "Headquarters cannot be reached at {url} ({reason}). The computer is not enrolled "
+        "yet: try again when the network is up, or enrol with HQ's key file and a USB stick."
+    )
+
+
+class HqAddressInvalid(SyncError):
+    code = "hq_address_invalid"
+    template = N_(
+        "{url} is not a headquarters address: it must begin with https:// (or http:// on a "
+        "local network), for example https://hq.example.uz."
     )
 
 
@@ -256,3 +313,52 @@ def reason_text(code: str, params: dict | None = None, lang: str | None = None) 
         return text.format(**(params or {}))
     except (KeyError, IndexError, ValueError):
         return text
+
+
+# --- the last error, kept by the device and shown later in the language of the day -------
+
+
+def _classes(base: type[SyncError] = SyncError) -> list[type[SyncError]]:
+    out = [base]
+    for sub in base.__subclasses__():
+        out.extend(_classes(sub))
+    return out
+
+
+def error_class(code: str) -> type[SyncError] | None:
+    """The first class (the most general) that carries ``code``."""
+    return next((cls for cls in _classes() if cls.code == code), None)
+
+
+def fits(template: str, params: dict[str, Any]) -> bool:
+    """Whether ``params`` fill every field of ``template``."""
+    try:
+        names = {name for _t, name, _f, _c in Formatter().parse(template) if name}
+    except ValueError:
+        return False
+    return names <= set(params)
+
+
+def stored(err: TayanchError) -> str:
+    """An error as kept in the register: its code, sentence (a msgid) and parameters."""
+    params = {k: v for k, v in err.params.items() if isinstance(v, str | int | float)}
+    return json.dumps(
+        {"code": err.code, "template": err.template, "params": params}, ensure_ascii=False
+    )
+
+
+def stored_text(value: str | None, lang: str | None = None) -> str | None:
+    """The sentence of a kept error in ``lang`` (default: the current language); text kept
+    by older versions is shown as it was written."""
+    if not value or not value.startswith("{"):
+        return value
+    try:
+        info = json.loads(value)
+    except ValueError:
+        return value
+    if not isinstance(info, dict) or not isinstance(info.get("template"), str):
+        return value
+    params = info.get("params") if isinstance(info.get("params"), dict) else {}
+    code = str(info.get("code") or "sync")
+    cls: type[TayanchError] = error_class(code) or TayanchError
+    return cls(info["template"], code=code, **params).message(lang)

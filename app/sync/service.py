@@ -19,17 +19,22 @@ from app.db.register import Register
 from app.disk import PendingFile, write_atomic  # noqa: F401 - write_atomic re-exported
 from app.i18n import _, ngettext
 from app.services.base import require_permission
-from app.sync import conflicts, device, stick
-from app.sync.client import HqClient
+from app.sync import codes, conflicts, device, stick
+from app.sync.client import HqClient, check_url
 from app.sync.crypto import HqPublicKey
 from app.sync.errors import (
     DeviceRevoked,
+    EnrolCodeNotFromUrl,
     EnrolStrongholdMismatch,
+    EnrolUnreachable,
     HqKeyFileInvalid,
+    HqUnreachable,
     NoHqAddress,
     NotEnrolled,
     SyncError,
     reason_text,
+    stored,
+    stored_text,
 )
 
 log = logging.getLogger(__name__)
@@ -81,7 +86,7 @@ def status(reg: Register) -> SyncStatus:
         last_sync_at=_dt(st.last_import_at) if st else None,
         last_export_at=_dt(st.last_export_at) if st else None,
         last_import_at=_dt(st.last_import_at) if st else None,
-        last_error=st.last_error if st else None,
+        last_error=stored_text(st.last_error) if st else None,
     )
 
 
@@ -158,13 +163,31 @@ def enrol_online(
     client: HqClient | None = None,
     again: bool = False,
 ) -> SyncStatus:
-    """Network enrolment: fetch HQ's key, check the code belongs to it, enrol at once."""
+    """Network enrolment: fetch HQ's key, check the code belongs to it, enrol at once.
+
+    A refusal by HQ leaves the computer as it was before the attempt (not half-enrolled,
+    which would send everything with the next sync only to be refused again). If HQ was
+    lost after the request went, the request stays pending: HQ may have taken it, and
+    the next bundle carries it again."""
     require_permission(reg, "manage_users")
     device.check_code(code)
+    url = check_url(url)
     client = client or HqClient(url)
-    hq_key = client.hq_key()
-    state = device.start_enrolment(reg, hq_key, code, url=url, again=again)
-    answer = client.enroll(device.enrolment_request(reg, state), state.keys)
+    try:
+        hq_key = client.hq_key()
+        if not codes.belongs_to(code, hq_key.hq_id):
+            raise EnrolCodeNotFromUrl(url=url)
+        before = device.snapshot(reg)
+        state = device.start_enrolment(reg, hq_key, code, url=url, again=again)
+        try:
+            answer = client.enroll(device.enrolment_request(reg, state), state.keys)
+        except HqUnreachable:
+            raise
+        except SyncError:
+            device.restore(reg, before)
+            raise
+    except HqUnreachable as err:
+        raise EnrolUnreachable(url=url, reason=err.params.get("reason", "broken")) from None
     stronghold = answer.get("stronghold")
     if stronghold != reg.stronghold_code:
         raise EnrolStrongholdMismatch(stronghold=str(stronghold), own=reg.stronghold_code)
@@ -327,6 +350,7 @@ def sync_now(
     url = url or state.hq_url
     if not url:
         raise NoHqAddress()
+    url = check_url(url)
     client = client or HqClient(url, cancel=cancel)
     report = SyncReport()
     try:
@@ -339,10 +363,10 @@ def sync_now(
             progress(2, 3)
         applied = device.import_reply(reg, reply, transport="net", cancel=cancel)
     except DeviceRevoked as err:
-        device.mark_revoked(reg, err.message())
+        device.mark_revoked(reg, stored(err))
         raise
     except SyncError as err:
-        device.record_error(reg, err.message())
+        device.record_error(reg, stored(err))
         raise
     if url != state.hq_url:
         device.remember_url(reg, url)

@@ -36,7 +36,10 @@ def _answer(conn: http.client.HTTPConnection) -> tuple[int, bytes]:
 def _problem(status: int, raw: bytes, code: str, lang: str, **params) -> dict:
     assert len(raw) < 1024, raw[:200]
     body = json.loads(raw)
-    assert set(body) == {"code", "message"}
+    # The documented answer; "params" carries the sentence's fields (our own words, such as
+    # a field's name: never what was sent), so the device can word it in its language.
+    assert {"code", "message"} <= set(body) <= {"code", "message", "params"}
+    assert body.get("params", {}) == {k: str(v) for k, v in params.items()}
     assert body["code"] == code
     expected = {"too_large": RequestTooLarge, "request_refused": RequestRefused}[code]
     assert body["message"] == expected(**params).message(lang)

@@ -32,7 +32,7 @@ KEYWORDS = {
 LATIN_IN_CYRILLIC = {
     "AC1234567", "Caps", "Lock", "F", "M", "F5", "ID", "JSON", "K", "N", "R", "S", "OK",
     "PDF", "PEM", "TLS", "TP-0123", "URL", "USB", "en", "ru", "HQ", "CSV", "XLSX", "MB",
-    "Excel", "UTF-8", "P", "aziza", "ABCDE-FGH23-JKLMN-PQR45", "K2",
+    "Excel", "UTF-8", "P", "aziza", "ABCDE-FGH23-JKLMN-PQR45", "K2", "http", "https",
 }  # fmt: skip
 # Words spelt the same in English and Uzbek Latin.
 SAME_IN_UZBEK = {"Order", "Login", "Audit"}

@@ -282,8 +282,8 @@ def _hq_for_demo(folder):
 
 
 def test_a_mistyped_code_is_corrected_by_enrolling_again(qtbot, window, reg, tmp_path, seams_rec):
-    """HQ alone can tell a typo in the code: the request stays pending, and the button to
-    enrol again stays, so the right code can be typed in the window."""
+    """HQ alone can tell a typo in the code: its refusal leaves the computer not enrolled
+    (not half-way), and the button to enrol stays, so the right code can be typed."""
     from app.hq.server import create_app
     from tests.hq.conftest import LiveServer
 
@@ -300,11 +300,11 @@ def test_a_mistyped_code_is_corrected_by_enrolling_again(qtbot, window, reg, tmp
             qtbot.waitUntil(lambda: len(seams_rec.errors) == 1, timeout=20_000)
             assert "enrolment code is not valid" in seams_rec.errors[0]
             qtbot.waitUntil(
-                lambda: page.state_label.text().startswith("enrolment requested"),
-                timeout=10_000,
+                lambda: page.state_label.text().startswith("not enrolled"), timeout=10_000
             )
-            assert service.status(reg).state == "pending"
-            assert page.enrol_button.isVisible() and page.enrol_button.text() == "Enrol again…"
+            assert service.status(reg).state == "not_enrolled"
+            assert page.enrol_button.isVisible()
+            assert page.enrol_button.text() == "Enrol at headquarters…"
 
             seams_rec.texts = [code]
             page.enrol_button.click()
