@@ -283,6 +283,22 @@ def _code_usable(conn: Connection, code: Any, stronghold: str) -> bool:
     return row is not None and row[0] is None and row[1] > datetime.now(UTC).isoformat()
 
 
+def _code_refusal(conn: Connection, code: Any, stronghold: str) -> SyncError:
+    """Why a code does not enrol a computer of ``stronghold``: a live code of another
+    stronghold (mistyped or mixed up) is said as such, anything else as not valid."""
+    if isinstance(code, str):
+        other = conn.execute(
+            select(hq_enrollment.c.stronghold_code).where(
+                hq_enrollment.c.code_hash == codes.code_hash(code),
+                hq_enrollment.c.used_at.is_(None),
+                hq_enrollment.c.expires_at > datetime.now(UTC).isoformat(),
+            )
+        ).scalar()
+        if other is not None and other != stronghold:
+            return EnrolStrongholdMismatch(stronghold=other, own=str(stronghold))
+    return EnrolCodeInvalid()
+
+
 def device_number(conn: Connection, device_id: str, stronghold: str) -> int:
     """The device's number among its stronghold's computers: 1, 2, ... in the order they
     enrolled (or, for those enrolled before numbers were given at enrolment, first
@@ -351,17 +367,7 @@ def enrol_device(
         .values(used_at=now.isoformat(), device_id=device_id)
     ).rowcount
     if taken != 1:
-        # A live code of another stronghold was mistyped or mixed up: say so, not "used".
-        other = conn.execute(
-            select(hq_enrollment.c.stronghold_code).where(
-                hq_enrollment.c.code_hash == codes.code_hash(code),
-                hq_enrollment.c.used_at.is_(None),
-                hq_enrollment.c.expires_at > now.isoformat(),
-            )
-        ).scalar()
-        if other is not None and other != request.get("stronghold"):
-            raise EnrolStrongholdMismatch(stronghold=other, own=str(request.get("stronghold")))
-        raise EnrolCodeInvalid()
+        raise _code_refusal(conn, code, str(request.get("stronghold")))
     label = request.get("label") if isinstance(request.get("label"), str) else ""
     replaces = request.get("replaces")
     earlier = device_row(conn, replaces) if isinstance(replaces, str) else None
@@ -921,7 +927,7 @@ def ingest(
         # A stranger's bundle is read only if its code would let it in.
         with hq.read_engine.connect() as conn:
             if not _code_usable(conn, enrol.get("code"), stronghold):
-                raise EnrolCodeInvalid()
+                raise _code_refusal(conn, enrol.get("code"), stronghold)
     if header.get("stronghold") != stronghold:
         raise ForeignRows(stronghold=str(header.get("stronghold"))[:16])
     result = Ingested(b"", device_id, stronghold, lang=lang or "")

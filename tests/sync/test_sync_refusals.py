@@ -22,6 +22,7 @@ from app.sync.errors import (
     BundleTruncated,
     DeviceRevoked,
     EnrolCodeInvalid,
+    EnrolStrongholdMismatch,
     ForeignRows,
     SchemaTooNew,
     UnknownSender,
@@ -210,7 +211,9 @@ def test_an_enrolment_code_of_another_stronghold_is_refused(world, tmp_path):
     reg = new_register(tmp_path / "wrong", S1, "adashgan")
     try:
         device.start_enrolment(reg, world.hq.public_key(), code)
-        refused_at_hq(world, device.export_bundle(reg).data, EnrolCodeInvalid)
+        # Said as such (by stick as online), not "wrong, expired or used".
+        said = refused_at_hq(world, device.export_bundle(reg).data, EnrolStrongholdMismatch)
+        assert f"for stronghold {S2.code}" in said.message("en") and S1.code in said.message("en")
     finally:
         reg.close()
 
