@@ -162,9 +162,37 @@ def cmd_export_key(args: argparse.Namespace) -> int:
     from app.disk import write_atomic
 
     with _open(args) as hq:
+        _check_key_target(args.out, hq.hq_id)
         write_atomic(args.out, admin.export_key(hq))
         print(_("HQ's public key written to {path} (id {hq}).").format(path=args.out, hq=hq.hq_id))
     return 0
+
+
+def _check_key_target(path: Path, hq_id: str) -> None:
+    """Write HQ's key over nothing but an older copy of the same key."""
+    import json
+
+    from app.sync.crypto import HqPublicKey
+
+    if path.is_dir():
+        fail(
+            _("{path} is a folder. Give the key file's name, e.g. {example}.").format(
+                path=path, example=path / "hq.key"
+            )
+        )
+    if not path.exists():
+        return
+    try:
+        same = HqPublicKey.from_json(json.loads(path.read_bytes())).hq_id == hq_id
+    except (OSError, ValueError):
+        same = False
+    if not same:
+        fail(
+            _(
+                "{path} already exists and is not this headquarters' key file, so it was not "
+                "replaced. Give a new file name."
+            ).format(path=path)
+        )
 
 
 def cmd_import(args: argparse.Namespace) -> int:

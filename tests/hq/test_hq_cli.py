@@ -77,6 +77,13 @@ def test_hq_setup_commands(tmp_path, capsys):
     key = json.loads((tmp_path / "k.json").read_text())
     assert key["kind"] == "tayanch-hq-key" and "sign_seed" not in key and "box_secret" not in key
     refused(capsys, "--data-dir", hq, "hq", "export-key", "--out", tmp_path / "no" / "k.json")
+    # An older copy of the same key is replaced; any other file is not, nor a folder.
+    assert run(capsys, "--data-dir", hq, "hq", "export-key", "--out", tmp_path / "k.json")[0] == 0
+    sheet = tmp_path / "persons.csv"
+    sheet.write_text("Familiya;Ism\n")
+    said = refused(capsys, "--data-dir", hq, "hq", "export-key", "--out", sheet)
+    assert "not this headquarters' key file" in said and sheet.read_text() == "Familiya;Ism\n"
+    assert "is a folder" in refused(capsys, "--data-dir", hq, "hq", "export-key", "--out", tmp_path)
     code, out, _ = run(capsys, "--data-dir", hq, "hq", "stronghold", "list", "--json")
     assert [s["code"] for s in json.loads(out)] == ["TP-7"]
     assert "No headquarters" in refused(capsys, "--data-dir", tmp_path / "none", "hq", "devices")
