@@ -151,7 +151,7 @@ class AutoSync(QObject):
             from ui.sync.messages import error_text
 
             self.timer.stop()
-            self.message = error_text(exc)  # the window's wording, not the command line's
+            self.message = error_text(exc, self.ctx.reg)  # the window's words, not the CLI's
             self._set_state("waiting")
             return
         if not isinstance(exc, TayanchError | OSError):

@@ -355,7 +355,7 @@ class SyncPage(Page):
         if isinstance(exc, TayanchError):
             from ui.sync.messages import error_text
 
-            text = error_text(exc)
+            text = error_text(exc, self.reg)
         elif isinstance(exc, OSError):
             text = ops.disk_message(exc)
         else:
@@ -374,9 +374,10 @@ class SyncPage(Page):
         """True (and says so) before any file dialog when this computer has no HQ yet."""
         if self.status is None or self.status.state != "not_enrolled":
             return False
-        from ui.sync.messages import NOT_ENROLLED
+        from app.sync.errors import NotEnrolled
+        from ui.sync.messages import error_text
 
-        text = _(NOT_ENROLLED)
+        text = error_text(NotEnrolled(), self.reg)
         self.report.setPlainText(text)
         seams.show_error(self, text)
         return True
@@ -483,7 +484,7 @@ class SyncPage(Page):
             from ui.sync.messages import error_text
 
             if isinstance(exc, TayanchError):
-                seams.show_error(self, error_text(exc))
+                seams.show_error(self, error_text(exc, self.reg))
             else:
                 ops.show_failure(self, exc)
             # HQ refused the code after the request was written here: the screen shows the
