@@ -303,6 +303,7 @@ class MainWindow(QMainWindow):
             if key == "sync":
                 page.status_loaded.connect(self._show_sync_status)
                 page.synced_online.connect(self.auto_sync.after_manual)
+                page.failed_online.connect(self.auto_sync.after_manual_failure)
             if key == "today":
                 page.counts_changed.connect(self._today_badge)
                 page.counts_changed.connect(self._maybe_ready)

@@ -100,6 +100,22 @@ def test_changes_go_to_hq_by_themselves_and_a_dropped_hq_is_retried(
     assert auto.schedule.failures == 0
 
 
+def test_a_failed_sync_now_is_said_in_the_status_bar_too(qtbot, auto_window, live, seams_rec):
+    """ "Synced with HQ at 08:09" must not stay after "Sync now" found HQ gone."""
+    _try_now(qtbot, auto_window, "ok")
+    indicator = auto_window.status_auto_sync
+    assert indicator.text().startswith("Synced with HQ at ")
+    page = auto_window.go("sync")
+    wait_idle(qtbot)
+    page.url.setText("http://127.0.0.1:9")  # nothing answers there
+    with qtbot.waitSignal(page.finished, timeout=30_000):
+        page.sync_button.click()
+    wait_idle(qtbot)
+    assert len(seams_rec.errors) == 1  # the Sync screen's own dialog, once
+    assert auto_window.auto_sync.state == "retry"
+    assert indicator.text().startswith("HQ not reached; next try at ")
+
+
 def test_a_revoked_computer_stops_trying_and_says_where_to_look(qtbot, auto_window, live):
     world, _server = live
     admin.revoke_device(world.hq, device.state_of(world["a1"]).device_id)

@@ -178,6 +178,11 @@ class AutoSync(QObject):
         if not self._running:
             self._synced(report)
 
+    def after_manual_failure(self, exc: BaseException) -> None:
+        """The Sync screen's "Sync now" failed: the indicator no longer says "synced at"."""
+        if not self._running and self.allowed() and self.schedule.interval > 0:
+            self._failed(exc)
+
     def _synced(self, report: Any) -> None:
         """A sync went through: the next one after the interval (unless switched off)."""
         event = self.schedule.outcome(report)

@@ -78,6 +78,7 @@ class SyncPage(Page):
     status_loaded = Signal(object)  # the main window's status bar keeps in step
     finished = Signal(object)  # a trip ended: its SyncReport, or the failure
     synced_online = Signal(object)  # "Sync now" succeeded: automatic sync starts counting anew
+    failed_online = Signal(object)  # "Sync now" did not reach HQ: the status bar says so too
 
     def __init__(self, ctx: Context, parent: QWidget | None = None) -> None:
         super().__init__(ctx, parent)
@@ -364,6 +365,8 @@ class SyncPage(Page):
         self.report.setPlainText(text)
         seams.show_error(self, text)
         self.reload()
+        if self._online and isinstance(exc, TayanchError):
+            self.failed_online.emit(exc)
         self.finished.emit(exc)
 
     def cancel(self) -> None:
