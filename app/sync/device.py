@@ -985,9 +985,17 @@ def remember_url(reg: Register, url: str) -> None:
         conn.exec_driver_sql("UPDATE sync_device SET hq_url = ? WHERE id = 1", (url,))
 
 
-def record_error(reg: Register, message: str) -> None:
+def record_error(reg: Register, message: str, *, unconfirmed: str | None = None) -> None:
+    """Keep the last error; ``unconfirmed``: a bundle sent over the network that HQ did not
+    answer, so the history does not show it as gone (its changes wait for the next try)."""
     with reg.write_engine.begin() as conn:
         conn.exec_driver_sql("UPDATE sync_device SET last_error = ? WHERE id = 1", (message,))
+        if unconfirmed is not None:
+            conn.exec_driver_sql(
+                "UPDATE sync_bundle SET summary = json_set(coalesce(summary, '{}'), "
+                "'$.unconfirmed', json('true')) WHERE bundle_id = ? AND direction = 'out'",
+                (unconfirmed,),
+            )
 
 
 # --- local edits made by sync itself (conflict resolution) ------------------------------

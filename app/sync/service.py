@@ -353,6 +353,13 @@ def sync_now(
     url = check_url(url)
     client = client or HqClient(url, cancel=cancel)
     report = SyncReport()
+    exported = None
+
+    def applying(done: int, total: int) -> None:
+        # The last third of the bar: a first sync may bring a whole stronghold.
+        if progress and total:
+            progress(2 * total + done, 3 * total)
+
     try:
         exported = device.export_bundle(reg, transport="net", cancel=cancel)
         _sent_lines(report, exported, by_stick=False)
@@ -361,12 +368,14 @@ def sync_now(
         reply = client.sync(exported.data, state.keys, state.device_id)
         if progress:
             progress(2, 3)
-        applied = device.import_reply(reg, reply, transport="net", cancel=cancel)
+        applied = device.import_reply(reg, reply, transport="net", cancel=cancel, progress=applying)
     except DeviceRevoked as err:
         device.mark_revoked(reg, stored(err))
         raise
     except SyncError as err:
-        device.record_error(reg, stored(err))
+        device.record_error(
+            reg, stored(err), unconfirmed=exported.bundle_id if exported is not None else None
+        )
         raise
     if url != state.hq_url:
         device.remember_url(reg, url)

@@ -114,6 +114,10 @@ def test_a_failed_sync_now_is_said_in_the_status_bar_too(qtbot, auto_window, liv
     assert len(seams_rec.errors) == 1  # the Sync screen's own dialog, once
     assert auto_window.auto_sync.state == "retry"
     assert indicator.text().startswith("HQ not reached; next try at ")
+    # The history does not show the bundle HQ never answered as gone.
+    qtbot.waitUntil(lambda: bool(page.history.source.rows), timeout=10_000)
+    newest = page.history.source.rows[0]
+    assert newest.direction == "out" and "not confirmed by HQ" in page._summary_text(newest)
 
 
 def test_a_revoked_computer_stops_trying_and_says_where_to_look(qtbot, auto_window, live):

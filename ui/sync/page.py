@@ -302,6 +302,9 @@ class SyncPage(Page):
         ):
             if key in s:
                 parts.append(caption.format(n=s[key]))
+        if s.get("unconfirmed"):
+            # HQ did not answer: the changes are still waiting here, not gone.
+            parts.append(_("not confirmed by HQ"))
         return ", ".join(parts)
 
     # --- trips ---------------------------------------------------------------------------
