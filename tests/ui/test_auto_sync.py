@@ -130,6 +130,12 @@ def test_a_revoked_computer_stops_trying_and_says_where_to_look(qtbot, auto_wind
     assert "revoked" in auto_window.status_auto_sync.toolTip().lower()
     auto_window.status_auto_sync.click()
     assert auto_window.current_page().key == "sync"
+    # The Sync screen says why across its width, whole (it was cut off in a narrow box).
+    page = auto_window.current_page()
+    qtbot.waitUntil(lambda: page.error_label.isVisible(), timeout=10_000)
+    label = page.error_label
+    assert "revoked" in label.text() and label.width() > page.width() // 2
+    assert label.heightForWidth(label.width()) <= label.height()
 
 
 def test_interval_zero_in_settings_switches_it_off(qtbot, auto_window, ui_settings):

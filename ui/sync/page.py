@@ -105,7 +105,6 @@ class SyncPage(Page):
         form.addRow(_("Not yet sent to HQ"), self.pending_label)
         form.addRow(_("Last sync"), self.last_sync_label)
         form.addRow(_("Open conflicts"), self.conflicts_label)
-        form.addRow("", self.error_label)
         self.enrol_button = button(_("Enrol at headquarters…"), self.enrol)
         keep_room_when_hidden(self.enrol_button)
         self.enrol_button.setVisible(False)
@@ -157,6 +156,10 @@ class SyncPage(Page):
         box.setMinimumWidth(360)
         top.addWidget(box, 2)
         self.layout_.addLayout(top)
+        # The last error across the whole page: a revoked computer's three sentences were
+        # cut off in the narrow status box.
+        self.error_label.hide()
+        self.layout_.addWidget(self.error_label)
 
         box = QGroupBox(_("What came and went"))
         lay = QVBoxLayout(box)
@@ -270,6 +273,7 @@ class SyncPage(Page):
         self.last_sync_label.setText(fmt_datetime(st.last_sync_at) or _("never"))
         self.conflicts_label.setText(str(st.open_conflicts))
         self.error_label.setText(st.last_error or "")
+        self.error_label.setVisible(bool(st.last_error))
         # A pending request may carry a mistyped code, which only HQ can tell: enrolling
         # again replaces it (the device keeps its keys), so the button stays.
         self.enrol_button.setText(
