@@ -1211,11 +1211,14 @@ def _write_xlsx(path: Path, columns: Iterable[str], header: list[str], rows, tit
 
 
 def _atomic_write(path: Path, write: Callable[[Path], int]) -> int:
-    """Write next to the target and rename, so a failed export leaves no half file."""
+    """Write next to the target and rename, so a failed export leaves no half file. The
+    file is its owner's only: it holds personal data unencrypted, on a shared computer."""
     path = Path(path)
     tmp = path.with_name(f".{path.name}.{os.getpid()}.tmp")
     try:
         count = write(tmp)
+        if os.name == "posix":
+            os.chmod(tmp, 0o600)
         os.replace(tmp, path)
         return count
     finally:

@@ -90,6 +90,8 @@ def test_import_find_and_export_from_the_command_line(register_dir, tmp_path):
     assert "2 rows" in out.stdout and "not encrypted" in out.stderr
     ws = openpyxl.load_workbook(xlsx).worksheets[0]
     assert ws.cell(row=1, column=1).value == "Surname"
+    # Personal data unencrypted on a shared computer: for its owner's eyes only.
+    assert xlsx.stat().st_mode & 0o777 == 0o600
 
     out = tayanch(*d, "export", "persons", str(tmp_path / "out.pdf"))
     assert out.returncode == 1 and ".csv or .xlsx" in one_line(out.stderr)
