@@ -144,12 +144,22 @@ class PendingFile:
         """Write ``data`` and move it to ``target``; with ``replace=False`` a file already
         there is kept and the name gets -2, -3 ... Returns the file written."""
         assert self.tmp is not None, "finished twice"
-        target = Path(target)
         try:
             with open(self.tmp, "wb") as fh:
                 fh.write(data)
                 fh.flush()
                 os.fsync(fh.fileno())
+        except OSError as exc:
+            self.discard()
+            raise _typed(exc, Path(target)) from exc
+        return self.place(target, replace=replace)
+
+    def place(self, target: Path | str, *, replace: bool = True) -> Path:
+        """Move the temporary file, filled by the caller (``tmp``), to ``target``; as
+        ``finish``. Returns the file written."""
+        assert self.tmp is not None, "finished twice"
+        target = Path(target)
+        try:
             if replace:
                 os.replace(self.tmp, target)
                 self.tmp = None

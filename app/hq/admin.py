@@ -373,15 +373,7 @@ def list_devices(hq: Hq) -> list[DeviceInfo]:
             .mappings()
             .fetchall()
         )
-        prefix = db.DEVICE_NUMBER_PREFIX
-        numbers = {
-            key[len(prefix) :]: int(value)
-            for key, value in conn.execute(
-                select(hq_meta.c.key, hq_meta.c.value).where(
-                    hq_meta.c.key.startswith(prefix, autoescape=True)
-                )
-            )
-        }
+        numbers = _device_numbers(conn)
     return [
         DeviceInfo(
             r["device_id"],
@@ -397,6 +389,19 @@ def list_devices(hq: Hq) -> list[DeviceInfo]:
         )
         for r in rows
     ]
+
+
+def _device_numbers(conn: Any) -> dict[str, int]:
+    """Each numbered device's number among its stronghold's computers (K1, K2 ...)."""
+    prefix = db.DEVICE_NUMBER_PREFIX
+    return {
+        key[len(prefix) :]: int(value)
+        for key, value in conn.execute(
+            select(hq_meta.c.key, hq_meta.c.value).where(
+                hq_meta.c.key.startswith(prefix, autoescape=True)
+            )
+        )
+    }
 
 
 def device_number(hq: Hq, device_id: str) -> int | None:
@@ -459,16 +464,7 @@ def find_device(conn: Any, device: str) -> str:
 
 
 def _device_by_number(conn: Any, number: int, stronghold: str | None, given: str) -> str:
-    prefix = db.DEVICE_NUMBER_PREFIX
-    numbered = [
-        key[len(prefix) :]
-        for key, value in conn.execute(
-            select(hq_meta.c.key, hq_meta.c.value).where(
-                hq_meta.c.key.startswith(prefix, autoescape=True)
-            )
-        )
-        if str(value) == str(number)
-    ]
+    numbered = [d for d, n in _device_numbers(conn).items() if n == number]
     rows = conn.execute(
         select(hq_device.c.device_id, hq_device.c.stronghold_code).where(
             hq_device.c.device_id.in_(numbered)

@@ -271,31 +271,27 @@ def _lock_stronghold(conn: Connection, stronghold: str, nonce: Nonce | None = No
         raise RequestReplayed()
 
 
-def _code_usable(conn: Connection, code: Any, stronghold: str) -> bool:
+def _code_problem(conn: Connection, code: Any, stronghold: str) -> SyncError | None:
+    """None when ``code`` is a live enrolment code of ``stronghold``; else why not: a live
+    code of another stronghold (mistyped or mixed up) is said as such, anything else as
+    not valid. One lookup by the code's hash."""
     if not isinstance(code, str):
-        return False
-    row = conn.execute(
-        select(hq_enrollment.c.used_at, hq_enrollment.c.expires_at).where(
-            hq_enrollment.c.code_hash == codes.code_hash(code),
-            hq_enrollment.c.stronghold_code == stronghold,
-        )
-    ).first()
-    return row is not None and row[0] is None and row[1] > datetime.now(UTC).isoformat()
-
-
-def _code_refusal(conn: Connection, code: Any, stronghold: str) -> SyncError:
-    """Why a code does not enrol a computer of ``stronghold``: a live code of another
-    stronghold (mistyped or mixed up) is said as such, anything else as not valid."""
-    if isinstance(code, str):
-        other = conn.execute(
+        return EnrolCodeInvalid()
+    now = datetime.now(UTC).isoformat()
+    live = {
+        r[0]
+        for r in conn.execute(
             select(hq_enrollment.c.stronghold_code).where(
                 hq_enrollment.c.code_hash == codes.code_hash(code),
                 hq_enrollment.c.used_at.is_(None),
-                hq_enrollment.c.expires_at > datetime.now(UTC).isoformat(),
+                hq_enrollment.c.expires_at > now,
             )
-        ).scalar()
-        if other is not None and other != stronghold:
-            return EnrolStrongholdMismatch(stronghold=other, own=str(stronghold))
+        )
+    }
+    if stronghold in live:
+        return None
+    if live:
+        return EnrolStrongholdMismatch(stronghold=sorted(live)[0], own=str(stronghold))
     return EnrolCodeInvalid()
 
 
@@ -367,7 +363,7 @@ def enrol_device(
         .values(used_at=now.isoformat(), device_id=device_id)
     ).rowcount
     if taken != 1:
-        raise _code_refusal(conn, code, str(request.get("stronghold")))
+        raise _code_problem(conn, code, str(request.get("stronghold"))) or EnrolCodeInvalid()
     label = request.get("label") if isinstance(request.get("label"), str) else ""
     replaces = request.get("replaces")
     earlier = device_row(conn, replaces) if isinstance(replaces, str) else None
@@ -926,8 +922,9 @@ def ingest(
             raise UnknownSender(sender=device_id[:40])
         # A stranger's bundle is read only if its code would let it in.
         with hq.read_engine.connect() as conn:
-            if not _code_usable(conn, enrol.get("code"), stronghold):
-                raise _code_refusal(conn, enrol.get("code"), stronghold)
+            problem = _code_problem(conn, enrol.get("code"), stronghold)
+            if problem is not None:
+                raise problem
     if header.get("stronghold") != stronghold:
         raise ForeignRows(stronghold=str(header.get("stronghold"))[:16])
     result = Ingested(b"", device_id, stronghold, lang=lang or "")

@@ -23,7 +23,6 @@ import csv
 import io
 import json
 import logging
-import os
 import re
 import threading
 import uuid
@@ -1211,18 +1210,18 @@ def _write_xlsx(path: Path, columns: Iterable[str], header: list[str], rows, tit
 
 
 def _atomic_write(path: Path, write: Callable[[Path], int]) -> int:
-    """Write next to the target and rename, so a failed export leaves no half file. The
-    file is its owner's only: it holds personal data unencrypted, on a shared computer."""
+    """Write next to the target and rename, so a failed export leaves no half file, and a
+    refused disk is said naming the user's folder (app.disk). The file is its owner's only
+    (the temporary file is made so): it holds personal data unencrypted, on a shared
+    computer."""
+    from app.disk import PendingFile
+
     path = Path(path)
-    tmp = path.with_name(f".{path.name}.{os.getpid()}.tmp")
-    try:
-        count = write(tmp)
-        if os.name == "posix":
-            os.chmod(tmp, 0o600)
-        os.replace(tmp, path)
+    with PendingFile(path.parent) as pending:
+        assert pending.tmp is not None
+        count = write(pending.tmp)
+        pending.place(path)
         return count
-    finally:
-        tmp.unlink(missing_ok=True)
 
 
 def export(

@@ -232,3 +232,24 @@ def qtbot_app():
     from PySide6.QtWidgets import QApplication
 
     return QApplication.instance()
+
+
+@pytest.fixture
+def assistant_window(qtbot, reg, data_dir, ui_settings):
+    """The main window of an assistant (no user management, no audit) on the register."""
+    from app.services import users
+    from ui.main_window import MainWindow
+
+    users.add_user(
+        reg, "nodira", full_name="Nodira Xolmatova", password="yaxshi-parol", role="assistant"
+    )
+    other = Register.open(data_dir, "nodira", "yaxshi-parol")
+    w = MainWindow(other, ui_settings)
+    qtbot.addWidget(w)
+    w.show()
+    qtbot.waitUntil(w.today.loaded, timeout=10_000)
+    wait_idle(qtbot)
+    yield w
+    w.close()
+    wait_idle(qtbot)
+    other.close()

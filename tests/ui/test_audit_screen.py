@@ -4,14 +4,11 @@ from __future__ import annotations
 
 from datetime import timedelta
 
-import pytest
 from sqlalchemy import text
 
-from app.db.register import Register
 from app.domain.base import today_local
 from app.services import audit
 from app.services.persons import persons
-from tests.ui.conftest import wait_idle
 
 
 def _rows(page):
@@ -66,26 +63,6 @@ def test_inspector_filters_by_action_user_person_and_date(qtbot, window, reg, se
         timeout=10_000,
     )
     assert {e.user_login for e in _rows(page)} == {"demo"}
-
-
-@pytest.fixture
-def assistant_window(qtbot, reg, data_dir, ui_settings):
-    from app.services import users
-    from ui.main_window import MainWindow
-
-    users.add_user(
-        reg, "nodira", full_name="Nodira Xolmatova", password="yaxshi-parol", role="assistant"
-    )
-    other = Register.open(data_dir, "nodira", "yaxshi-parol")
-    w = MainWindow(other, ui_settings)
-    qtbot.addWidget(w)
-    w.show()
-    qtbot.waitUntil(w.today.loaded, timeout=10_000)
-    wait_idle(qtbot)
-    yield w
-    w.close()
-    wait_idle(qtbot)
-    other.close()
 
 
 def test_assistant_never_sees_the_audit_screen(qtbot, assistant_window):

@@ -418,28 +418,12 @@ def test_the_top_boxes_keep_their_widths_as_the_state_changes(
         hq.close()
 
 
-def test_an_assistant_is_told_who_enrols_the_computer(qtbot, reg, data_dir, ui_settings, seams_rec):
+def test_an_assistant_is_told_who_enrols_the_computer(qtbot, assistant_window, seams_rec):
     """The enrol button is an inspector's: an assistant is not told to press it."""
-    from app.db.register import Register
-    from app.services import users
-    from ui.main_window import MainWindow
-
-    users.add_user(
-        reg, "nodira", full_name="Nodira Xolmatova", password="yaxshi-parol", role="assistant"
-    )
-    other = Register.open(data_dir, "nodira", "yaxshi-parol")
-    w = MainWindow(other, ui_settings)
-    qtbot.addWidget(w)
-    w.show()
-    try:
-        page = w.go("sync")
-        qtbot.waitUntil(lambda: page.status is not None, timeout=10_000)
-        assert not page.enrol_button.isVisible()
-        page.export_button.click()
-        wait_idle(qtbot)
-        [text] = seams_rec.errors
-        assert "An inspector enrols it" in text and text == page.report.toPlainText()
-    finally:
-        w.close()
-        wait_idle(qtbot)
-        other.close()
+    page = assistant_window.go("sync")
+    qtbot.waitUntil(lambda: page.status is not None, timeout=10_000)
+    assert not page.enrol_button.isVisible()
+    page.export_button.click()
+    wait_idle(qtbot)
+    [text] = seams_rec.errors
+    assert "An inspector enrols it" in text and text == page.report.toPlainText()
