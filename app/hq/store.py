@@ -25,7 +25,7 @@ from sqlalchemy import Connection, bindparam, select, text, tuple_, update
 
 from app.hq.db import hq_change
 from app.sync import catalog, hlc
-from app.sync.changes import dumps
+from app.sync.changes import dumps, neutral_values
 from app.sync.merge import fold_parsed
 
 log = logging.getLogger(__name__)
@@ -134,6 +134,48 @@ class Store:
             if blobs:
                 params = [_pg_bytea(p, blobs) for p in params]
             self._copy(table, cols, params)
+
+    def insert_columns(self, table: str, ids: list[str], fields: dict[str, list[Any]]) -> None:
+        """Insert new rows given by column: ``ids`` and, for each field the rows carry,
+        its values in the same order; the other columns get their neutral values (as
+        ``changes.fill_missing`` would). No dict per row: for a 50,000-row bundle."""
+        info = catalog.tables()[table]
+        if not ids:
+            return
+        neutral = neutral_values(table)
+        if any(info.kinds[c] == "blob" for c in fields):
+            # Rare (a signature image): through the rows' path, which converts blobs.
+            names = list(fields)
+            self.insert_rows(
+                table,
+                [
+                    {**neutral, **dict(zip(names, values, strict=True)), "id": r}
+                    for r, *values in zip(ids, *fields.values(), strict=True)
+                ],
+            )
+            return
+        rest = [c for c in info.kinds if c != "id" and c not in fields]
+        if self.sqlite:
+            # The columns the rows leave out hold their neutral value: a literal in the
+            # statement when it is NULL, '' , 0 or 1, else bound like the others.
+            literal = {c: _literal(neutral[c]) for c in rest}
+            bound = [c for c in rest if literal[c] is None]
+            names = ["id", *fields, *bound, *(c for c in rest if literal[c] is not None)]
+            marks = ["?"] * (1 + len(fields) + len(bound))
+            marks += [literal[c] for c in rest if literal[c] is not None]
+            same = [[neutral[c]] * len(ids) for c in bound]
+            params = list(zip(ids, *fields.values(), *same, strict=True))
+            col_sql = ", ".join(f'"{c}"' for c in names)
+            self.conn.exec_driver_sql(
+                f'INSERT INTO "{table}" ({col_sql}) VALUES ({", ".join(marks)})', params
+            )
+            return
+        names = ["id", *fields, *rest]
+        self._copy(
+            table,
+            names,
+            list(zip(ids, *fields.values(), *([neutral[c]] * len(ids) for c in rest), strict=True)),
+        )
 
     def update_row(self, table: str, row_id: str, values: dict[str, Any]) -> None:
         self.update_rows(table, [(row_id, values)])
@@ -341,17 +383,21 @@ def _constant_columns(rows: list[dict[str, Any]], cols: list[str]) -> dict[str, 
     first = rows[0]
     for c in cols:
         v = first[c]
-        if v is None:
-            literal = "NULL"
-        elif type(v) is str and v == "":
-            literal = "''"
-        elif type(v) is int and 0 <= v <= 1:
-            literal = str(v)
-        else:
-            continue
-        if all(map(is_, map(itemgetter(c), rows), repeat(v))):
+        literal = _literal(v)
+        if literal is not None and all(map(is_, map(itemgetter(c), rows), repeat(v))):
             out[c] = literal
     return out
+
+
+def _literal(value: Any) -> str | None:
+    """``value`` as an SQL literal when it is NULL, '', 0 or 1 (see ``_constant_columns``)."""
+    if value is None:
+        return "NULL"
+    if type(value) is str and value == "":
+        return "''"
+    if type(value) is int and 0 <= value <= 1:
+        return str(value)
+    return None
 
 
 def _pg_array(ids: list[str]) -> str | list[str]:

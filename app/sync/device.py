@@ -17,7 +17,7 @@ from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from operator import itemgetter
-from typing import Any
+from typing import Any, NamedTuple
 
 import orjson
 from sqlalchemy import Connection
@@ -329,28 +329,38 @@ _LINE_SQL = (
 )
 
 
-def _pending_lines(conn: Connection) -> tuple[bytes, int, int | None, int | None]:
-    """The pending changes as newline-separated JSON lines (UTF-8), their count, and the
-    first and last device sequence numbers."""
+class _Pending(NamedTuple):
+    body: bytes  # the changes as newline-separated JSON lines (UTF-8)
+    count: int
+    records: int  # those that are not audit entries (``pending_count``)
+    first: int | None  # the first and last device sequence numbers
+    last: int | None
+
+
+def _pending_lines(conn: Connection) -> _Pending:
+    """The pending changes, read in one pass over the log."""
     raw = conn.connection.dbapi_connection
-    # The fourth column is set for updates and deletes only (their bases are looked up).
+    # The fourth column is set for updates and deletes only (their bases are looked up);
+    # the fifth marks an audit entry, which ``records`` leaves out.
     rows = raw.execute(
         f"SELECT n, seq, CAST({_LINE_SQL} AS BLOB), "
-        "CASE WHEN op = 'i' THEN NULL ELSE tbl || ' ' || row_id END "
+        "CASE WHEN op = 'i' THEN NULL ELSE tbl || ' ' || row_id END, "
+        "tbl = 'audit_entry' "
         f"FROM sync_change WHERE {PENDING} ORDER BY seq, n"
     ).fetchall()
     if not rows:
-        return b"", 0, None, None
+        return _Pending(b"", 0, 0, None, None)
     edits = [(r[0], *r[3].split(" ")) for r in rows if r[3] is not None]
     bases = _bases(conn, edits) if edits else {}
     if bases:
         lines = [
             line[:-1] + b',"b":' + orjson.dumps(bases[n]) + b"}" if n in bases else line
-            for n, _seq, line, _edit in rows
+            for n, _seq, line, _edit, _audit in rows
         ]
     else:
         lines = list(map(itemgetter(2), rows))
-    return b"\n".join(lines), len(rows), rows[0][1], rows[-1][1]
+    audit = sum(map(itemgetter(4), rows))
+    return _Pending(b"\n".join(lines), len(rows), len(rows) - audit, rows[0][1], rows[-1][1])
 
 
 def export_bundle(
@@ -370,10 +380,7 @@ def export_bundle(
     with changes.gc_paused(), reg.write_engine.begin() as conn:
         state = require_state(conn)
         _check_cancel(cancel)
-        if progress:
-            progress(0, pending_count(conn, with_audit=True))
-        records = pending_count(conn)
-        body, total, first, last = _pending_lines(conn)
+        body, total, records, first, last = _pending_lines(conn)
         _check_cancel(cancel)
         clock = conn.exec_driver_sql("SELECT seq FROM sync_clock WHERE id = 1").scalar()
         seq = max(state.export_seq + 1, hlc.now_ms())

@@ -174,3 +174,42 @@ def test_sqlite_log_reaches_the_file_beside_the_syncs_and_is_emptied_at_close(wo
             "SELECT count(*) FROM person WHERE surname LIKE 'Ommaviy%'"
         ).scalar()
     assert count == n
+
+
+@pytest.mark.parametrize("with_photo", [False, True])
+def test_rows_that_all_carry_the_same_fields_arrive_intact(world, with_photo):
+    """A first bundle whose persons all carry the same fields goes in by column (no dict
+    per row): every value as the device has it, the fields left out at their neutral
+    values; with a photo (a blob) in every row, through the rows' path."""
+    a1, a2 = world["a1"], world["a2"]
+    world.usb("a1")  # the first sync: the bundle below holds persons only
+    n = 300
+    rows = []
+    for i, row in enumerate(_persons(a1.stronghold_code, n)):
+        values = dict(zip(COLUMNS, row, strict=True))
+        # Every row sends the same fields: none is empty in some rows only.
+        values.update(birth_date="1990-01-01", phone2="0", sex="mf"[i % 2])
+        values[COLUMNS[-1]] = ""
+        if with_photo:
+            values["photo"] = bytes([i % 256, 0, 255])
+        rows.append(values)
+    cols = list(rows[0])
+    with a1.write_engine.begin() as conn:
+        conn.exec_driver_sql(
+            f"INSERT INTO person ({', '.join(cols)}) VALUES ({', '.join('?' * len(cols))})",
+            [tuple(r.values()) for r in rows],
+        )
+    result = ingest.ingest(world.hq, device.export_bundle(a1).data)
+    assert result.accepted >= n and not result.rejected
+    device.import_reply(a1, result.reply)
+    world.usb("a2")
+    code = a1.stronghold_code
+    at_hq = {k: v for k, v in rows_of(world.hq.engine, code).items() if k[0] == "person"}
+    on_a1 = {k: v for k, v in rows_of(a1.engine, code).items() if k[0] == "person"}
+    on_a2 = {k: v for k, v in rows_of(a2.engine, code).items() if k[0] == "person"}
+    assert len(at_hq) >= n
+    assert at_hq == on_a1 == on_a2
+    row = next(v for v in at_hq.values() if v["surname"] == "Ommaviy7")
+    assert row["sex"] == "f" and row["phone2"] == "0" and row["birth_date"] == "1990-01-01"
+    assert row["pinfl"] is None and row["patronymic"] == "" and row["deleted"] == 0
+    assert row["photo"] == (bytes([7, 0, 255]).hex() if with_photo else None)
