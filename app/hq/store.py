@@ -16,7 +16,7 @@ from collections import defaultdict
 from collections.abc import Iterable, Iterator
 from datetime import UTC, datetime
 from functools import cache
-from itertools import repeat
+from itertools import count, repeat
 from operator import eq, is_, itemgetter
 from typing import Any
 
@@ -284,13 +284,12 @@ class Store:
             # The stronghold, table, origin and time are usually the same for the whole
             # bundle: written into the statement once, not bound for every row.
             same = _same_text(rows, (1, 2, 6, 8)) if len(rows) > 100 else {}
-            keep = [i for i in range(9) if i not in same]
-            get = itemgetter(*keep)
+            bound = (map(itemgetter(i), rows) for i in range(9) if i not in same)
             marks = ", ".join(same.get(i, "?") for i in range(9))
             self.conn.exec_driver_sql(
                 "INSERT INTO hq_change (server_seq, change_id, stronghold_code, tbl, row_id, hlc, "
                 f"payload, origin, origin_seq, received_at) VALUES (?, {marks})",
-                [(first + i, *get(row)) for i, row in enumerate(rows)],
+                list(zip(count(first), *bound)),  # column by column, not a tuple per row
             )
             return
         if len(rows) > NUMBER_IN_ONE_STATEMENT:
