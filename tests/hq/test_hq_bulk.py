@@ -117,15 +117,17 @@ def _data(engine) -> list:
 
 
 def test_constant_columns_tell_zero_from_false_and_empty_from_null():
-    rows = [{"a": 0, "b": "", "c": None, "d": 1, "e": "x"} for _ in range(150)]
-    assert _constant_columns(rows, ["a", "b", "c", "d", "e"]) == {
+    rows = [{"a": 0, "b": "", "c": None, "d": 1, "e": "O'g'il", "f": "ab01"} for _ in range(150)]
+    cols = ["a", "b", "c", "d", "e", "f"]
+    assert _constant_columns(rows, cols, blobs=("f",)) == {
         "a": "0",
         "b": "''",
         "c": "NULL",
         "d": "1",
+        "e": "'O''g''il'",  # a text, quoted; a blob's hex never goes in as text
     }
-    rows[-1] = {"a": False, "b": None, "c": "", "d": 1.0, "e": "x"}
-    assert _constant_columns(rows, ["a", "b", "c", "d", "e"]) == {}
+    rows[-1] = {"a": False, "b": None, "c": "", "d": 1.0, "e": "O'g'il ", "f": "ab01"}
+    assert _constant_columns(rows, cols, blobs=("f",)) == {}
 
 
 def test_row_ids_for_postgresql_go_as_one_array_literal():
