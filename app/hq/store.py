@@ -144,7 +144,7 @@ class Store:
             return
         neutral = neutral_values(table)
         if any(info.kinds[c] == "blob" for c in fields):
-            # Rare (a signature image): through the rows' path, which converts blobs.
+            # A photo in every row: through the rows' path, which converts blobs.
             names = list(fields)
             self.insert_rows(
                 table,
