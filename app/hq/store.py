@@ -261,8 +261,9 @@ class Store:
             )
             return
         # A sync's worth: the rows travel as one JSON parameter (cheaper to send than
-        # nine arrays), and the numbers are taken by the same statement.
-        self.conn.execute(
+        # nine arrays), and the numbers are taken by the same statement (on the DB-API
+        # cursor, like the other statements every sync runs).
+        self.raw.execute(
             _NUMBER_AND_LOG, {"count": len(rows), "rows": orjson.dumps(rows).decode("utf-8")}
         )
 
@@ -303,14 +304,15 @@ class Store:
 _TAKE_NUMBERS = text(
     "UPDATE hq_counter SET value = value + :n WHERE name = 'server_seq' RETURNING value"
 )
-_NUMBER_AND_LOG = text(
-    "WITH n AS (UPDATE hq_counter SET value = value + :count "
-    "WHERE name = 'server_seq' RETURNING value - :count AS base) "
+# PostgreSQL only, with psycopg's placeholders.
+_NUMBER_AND_LOG = (
+    "WITH n AS (UPDATE hq_counter SET value = value + %(count)s "
+    "WHERE name = 'server_seq' RETURNING value - %(count)s AS base) "
     "INSERT INTO hq_change (server_seq, change_id, stronghold_code, tbl, row_id, "
     "hlc, payload, origin, origin_seq, received_at) "
     "SELECT n.base + u.k, u.r->>0, u.r->>1, u.r->>2, u.r->>3, u.r->>4, u.r->>5, "
     "u.r->>6, CAST(u.r->>7 AS bigint), u.r->>8 "
-    "FROM n, jsonb_array_elements(CAST(:rows AS jsonb)) WITH ORDINALITY AS u(r, k)"
+    "FROM n, jsonb_array_elements(CAST(%(rows)s AS jsonb)) WITH ORDINALITY AS u(r, k)"
 )
 
 # PostgreSQL: one array parameter instead of an expanded IN list (cheaper to build, and
