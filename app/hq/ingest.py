@@ -37,7 +37,7 @@ from app.hq.db import (
     hq_meta,
     hq_rejected,
 )
-from app.hq.store import Store, chunks, now_text, write_as_hq
+from app.hq.store import NotNew, Store, chunks, now_text, write_as_hq
 from app.i18n import N_
 from app.sync import bundle, catalog, changes, codes, hlc, versions
 from app.sync.crypto import b64, key_id, unb64
@@ -954,7 +954,11 @@ def ingest(
         # and no need to read the changes; the reply is built again.
         return _replay_reply(hq, result, header, cursor, last, nonce)
     with changes.gc_paused():
-        return _ingest_changes(hq, opened, result, transport, cancel, nonce)
+        try:
+            return _ingest_changes(hq, opened, result, transport, cancel, nonce, assume_new=True)
+        except NotNew:
+            # Some of its rows were not new after all: applied again, looked up as usual.
+            return _ingest_changes(hq, opened, result, transport, cancel, nonce)
 
 
 def _ingest_changes(
@@ -964,7 +968,15 @@ def _ingest_changes(
     transport: str,
     cancel: threading.Event | None,
     nonce: Nonce | None,
+    *,
+    assume_new: bool = False,
 ) -> Ingested:
+    """Apply the changes of an opened bundle in one transaction and build the reply.
+
+    ``assume_new`` (PostgreSQL): when the bundle only inserts rows, each once, they are
+    not looked up first (``Store.new_rows``); raises NotNew, with nothing changed, when
+    the outcome shows that a lookup might have changed it.
+    """
     header = opened.header
     seq = _header_int(header, "seq")
     cursor = _header_int(header, "cursor")
@@ -983,6 +995,7 @@ def _ingest_changes(
         )
         raise ForeignRows(stronghold=str(owner)[:16])
     incoming = list(zip(parsed, opened.lines, strict=True))
+    new_rows = _new_rows(incoming) if assume_new and hq.engine.dialect.name != "sqlite" else None
 
     with hq.write_engine.begin() as conn:
         _lock_stronghold(conn, stronghold, nonce)
@@ -1007,7 +1020,13 @@ def _ingest_changes(
                 raise BundleReplayed()
             history = _device_history(conn, device_id, incoming)
             restored = seq_high < device["max_seq_seen"] or _seq_collision(history.held, incoming)
-            store = Store(conn)
+            if (
+                history.held
+                or device["replaces"]
+                or (history.prior and any(c["i"] in history.prior for c, _ in incoming))
+            ):
+                new_rows = None  # changes HQ knows already: some would be skipped
+            store = Store(conn, new_rows=new_rows)
             outcome = _apply(
                 conn,
                 store,
@@ -1018,6 +1037,11 @@ def _ingest_changes(
                 node=hq.node,
                 history=history,
             )
+            if new_rows is not None and outcome.accepted != len(incoming):
+                # Something was rejected or skipped, which a row that exists could have
+                # changed: looked up, it might be an edit. (A row accepted as new that
+                # exists is refused by its primary key: Store.insert_rows.)
+                raise NotNew()
             outcome.restored_device = restored
             outcome.restores = _restores(store, outcome.rejected)
             result.snapshot = (
@@ -1086,6 +1110,21 @@ def _ingest_changes(
         result.sent,
     )
     return result
+
+
+def _new_rows(incoming: list[tuple[dict[str, Any], bytes]]) -> dict[str, set[str]] | None:
+    """The rows a bundle inserts, by table, when that is all it does (each row once, in
+    tables where HQ may hold the same thing under another id or only HQ writes: never);
+    else None."""
+    out: dict[str, set[str]] = defaultdict(set)
+    for c, _line in incoming:
+        t = c["t"]
+        if c["o"] != "i" or t in catalog.NATURAL_KEYS or t in catalog.REFERENCE_TABLES:
+            return None
+        out[t].add(c["r"])
+    if sum(map(len, out.values())) != len(incoming):
+        return None
+    return dict(out)
 
 
 def _applied(conn: Connection, bundle_id: str) -> bool:
