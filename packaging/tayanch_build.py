@@ -103,6 +103,10 @@ DEV_EXCLUDES = (
     "psycopg_binary",
     "psycopg_c",
     "psycopg2",
+    # Likewise uvicorn's C event loop and HTTP parser (14 MB of uvloop): the desktop
+    # bundle's `hq serve` runs on asyncio's loop and h11, which uvicorn falls back to.
+    "uvloop",
+    "httptools",
     # only mako's syntax-highlighting extension imports pygments; alembic never uses it
     "pygments",
     # Pillow stays: reportlab (4 and later) imports PIL.Image whenever it is imported, and

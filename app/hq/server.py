@@ -368,6 +368,7 @@ def create_app(
                 device, _number = ingest.enrol_device(
                     conn, request, device_id=request["device"], sign_pub=sign_pub
                 )
+            ingest.remember_sender(hq, device)
         except TayanchError as err:
             return refusal(err, lang)
         return Enrolled(

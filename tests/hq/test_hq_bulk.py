@@ -13,9 +13,9 @@ import pytest
 
 from app.hq import admin, ingest
 from app.hq.store import Store, _constant_columns, _pg_array
-from app.services.persons import PERSON_FIELDS
+from app.services.persons import PERSON_FIELDS, persons
 from app.sync import device
-from tests.sync.world import rows_of
+from tests.sync.world import rows_of, usb_round
 
 # The person rows below, as tuples in this order: bookkeeping, then every field but the
 # makhalla reference and the photo.
@@ -215,3 +215,62 @@ def test_rows_that_all_carry_the_same_fields_arrive_intact(world, with_photo):
     assert row["sex"] == "f" and row["phone2"] == "0" and row["birth_date"] == "1990-01-01"
     assert row["pinfl"] is None and row["patronymic"] == "" and row["deleted"] == 0
     assert row["photo"] == (bytes([7, 0, 255]).hex() if with_photo else None)
+
+
+def _insert_copy(reg, row: dict, **values) -> None:
+    """Insert ``row`` (another register's person) into ``reg`` as if it were made there."""
+    row = {**row, **values}
+    cols = ", ".join(f'"{c}"' for c in row)
+    marks = ", ".join("?" for _ in row)
+    with reg.write_engine.begin() as conn:
+        conn.exec_driver_sql(f"INSERT INTO person ({cols}) VALUES ({marks})", tuple(row.values()))
+
+
+def test_a_new_row_hq_holds_already_is_applied_as_if_looked_up(world, monkeypatch):
+    """A bundle that only inserts rows is applied on PostgreSQL without looking them up
+    first; one whose row HQ holds already (another computer's, created again under its id)
+    comes out as with the lookup: an edit of HQ's row (which may not move it to another
+    stronghold) for the same stronghold, refused for another's. Nothing of the first try
+    stays."""
+    tries = []
+    real = ingest._ingest_changes
+
+    def spy(*args, **kwargs):
+        try:
+            return real(*args, **kwargs)
+        except ingest.NotNew:
+            tries.append("not new")
+            raise
+
+    monkeypatch.setattr(ingest, "_ingest_changes", spy)
+    a1, a2, b1 = world["a1"], world["a2"], world["b1"]
+    p = persons.create(a1, surname="Birinchi", given_name="Ali", birth_date="01.01.1990", sex="m")
+    row_id = str(p.id).replace("-", "")
+    world.usb("a1")
+    with world.hq.engine.connect() as conn:
+        before = hq_log(conn)
+    with a1.engine.connect() as conn:
+        row = dict(
+            conn.exec_driver_sql("SELECT * FROM person WHERE id = ?", (row_id,)).mappings().one()
+        )
+    for reg, values, code in (
+        (a2, {"surname": "Ikkinchi"}, "hq_only_field"),
+        (b1, {"surname": "Begona", "stronghold_code": "TP-0202"}, "other_stronghold"),
+    ):
+        _insert_copy(reg, row, **values)
+        _result, applied = usb_round(world.hq, reg)
+        assert [(x["r"], x["code"]) for x in applied.rejected] == [(row_id, code)]
+    with world.hq.engine.connect() as conn:
+        held = Store(conn).load_rows("person", [row_id])[row_id]
+        after = hq_log(conn)
+    assert (held["surname"], held["stronghold_code"]) == ("Birinchi", "TP-0101")
+    assert [c for c in after if c[1] == row_id] == [c for c in before if c[1] == row_id]
+    assert after[: len(before)] == before and after == sorted(after)
+    assert tries == ([] if world.hq.engine.dialect.name == "sqlite" else ["not new"] * 2)
+
+
+def hq_log(conn) -> list[tuple]:
+    return [
+        tuple(r)
+        for r in conn.exec_driver_sql("SELECT server_seq, row_id FROM hq_change ORDER BY 1")
+    ]
