@@ -114,11 +114,11 @@ def cmd_init(args: argparse.Namespace) -> int:
     if url and not re.match(r"^(sqlite|postgresql(\+psycopg)?)://", url):
         fail(_("A database URL starts with sqlite:/// or postgresql+psycopg://."))
     with admin.init_hq(data_dir(args), db_url=url, name=args.name) as hq:
-        print(
-            _("Headquarters “{name}” created in {path} (its key: {hq}).").format(
-                name=hq.name, hq=hq.hq_id, path=data_dir(args)
-            )
-        )
+        if hq.name:
+            done = _("Headquarters “{name}” created in {path} (its key: {hq}).")
+        else:  # no --name: no empty quotes
+            done = _("Headquarters created in {path} (its key: {hq}).")
+        print(done.format(name=hq.name, hq=hq.hq_id, path=data_dir(args)))
     return 0
 
 

@@ -52,7 +52,9 @@ def refused(capsys, *args: str) -> str:
 def test_hq_setup_commands(tmp_path, capsys):
     hq = tmp_path / "hq"
     code, out, _ = run(capsys, "--data-dir", hq, "hq", "init", "--name", "Sinov IIB")
-    assert code == 0 and "created" in out
+    assert code == 0 and out.startswith("Headquarters “Sinov IIB” created in")
+    code, out, _ = run(capsys, "--data-dir", tmp_path / "unnamed", "hq", "init")
+    assert code == 0 and out.startswith("Headquarters created in") and "“”" not in out
     assert oct((hq / "hq-keys.json").stat().st_mode & 0o777) == "0o600"
     assert oct((hq / "hq.db").stat().st_mode & 0o777) == "0o600"
     assert "already" in refused(capsys, "--data-dir", hq, "hq", "init")
