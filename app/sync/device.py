@@ -900,8 +900,11 @@ def _import_reply(
         acked_upto = header.get("acked_upto")
         acked = 0
         if isinstance(acked_upto, int) and acked_upto > state.acked_upto:
+            # Counted as "Sent" and "Not yet sent to HQ" count: the audit entries that
+            # travel along are not the user's changes.
             acked = conn.exec_driver_sql(
-                "SELECT count(*) FROM sync_change WHERE origin IS NULL AND seq > ? AND seq <= ?",
+                "SELECT count(*) FROM sync_change WHERE origin IS NULL AND seq > ? AND seq <= ? "
+                "AND tbl != 'audit_entry'",
                 (state.acked_upto, acked_upto),
             ).scalar()
             conn.exec_driver_sql(

@@ -434,3 +434,21 @@ def test_a_revoked_computer_enrols_again_and_nothing_is_sent_twice(live):
         found = conn.execute(select(func.count()).select_from(t).where(t.c.id == p.id)).scalar()
     assert dupes == 0 and found == 1
     assert len([d for d in admin.list_devices(world.hq) if d.stronghold_code == S1.code]) == 3
+
+
+def test_the_report_counts_sent_and_confirmed_changes_alike(live):
+    """"Sent", "Headquarters confirmed" and "Not yet sent" count the user's changes, not
+    the audit entries that travel along (a sync with nothing new read "Sent: 0 changes.
+    Headquarters confirmed 6 changes.")."""
+    world, server = live
+    a1 = world["a1"]
+    service.sync_now(a1, server.url, client=quick(server.url))
+    idle = service.sync_now(a1, server.url, client=quick(server.url))  # only its audit entries
+    assert (idle.sent, idle.acknowledged) == (0, 0)
+    assert "Shtab 0 ta oʻzgarishni tasdiqladi." in idle.lines  # the default language
+    person(a1, "Sanalgan")
+    person(a1, "Sanalgan2")
+    assert service.status(a1).pending == 2
+    two = service.sync_now(a1, server.url, client=quick(server.url))
+    assert (two.sent, two.acknowledged) == (2, 2)
+    assert service.status(a1).pending == 0
