@@ -437,7 +437,7 @@ def test_a_revoked_computer_enrols_again_and_nothing_is_sent_twice(live):
 
 
 def test_the_report_counts_sent_and_confirmed_changes_alike(live):
-    """"Sent", "Headquarters confirmed" and "Not yet sent" count the user's changes, not
+    """ "Sent", "Headquarters confirmed" and "Not yet sent" count the user's changes, not
     the audit entries that travel along (a sync with nothing new read "Sent: 0 changes.
     Headquarters confirmed 6 changes.")."""
     world, server = live
