@@ -411,7 +411,9 @@ def export_bundle(
         conn.exec_driver_sql(
             "UPDATE sync_device SET export_seq = ?, last_export_at = ? WHERE id = 1", (seq, now)
         )
-        summary = {"changes": total, "first": header["first"], "last": header["last"]}
+        # The history shows what the report said went: the user's changes, as "Not yet
+        # sent to HQ" counts them (without the audit entries that travel along).
+        summary = {"changes": records, "first": header["first"], "last": header["last"]}
         conn.exec_driver_sql(
             "INSERT INTO sync_bundle (bundle_id, direction, seq, at, transport, summary) "
             "VALUES (?, 'out', ?, ?, ?, ?)",

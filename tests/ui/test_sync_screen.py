@@ -73,6 +73,10 @@ def test_stick_round_trip_reports_what_went_and_came(
     assert int(pending) >= 1 and "Sent" not in page.report.toPlainText()
     assert str(bundle) in page.report.toPlainText()
     assert seams_rec.errors == []
+    # The history says what the report said went (not with the audit entries).
+    rows = page.history.source
+    qtbot.waitUntil(lambda: rows.rows and rows.rows[0].direction == "out", timeout=10_000)
+    assert page._summary_text(rows.rows[0]) == f"changes: {pending}"
 
     # The district office imports the stick and hands back the reply file.
     reply = stick / "reply.sync"
