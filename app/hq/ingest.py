@@ -992,7 +992,7 @@ def _ingest_changes(
 ) -> Ingested:
     """Apply the changes of an opened bundle in one transaction and build the reply.
 
-    ``assume_new`` (PostgreSQL): when the bundle only inserts rows, each once, they are
+    ``assume_new``: when the bundle only inserts rows, each once, they are
     not looked up first (``Store.new_rows``); raises NotNew, with nothing changed, when
     the outcome shows that a lookup might have changed it.
     """
@@ -1014,7 +1014,7 @@ def _ingest_changes(
         )
         raise ForeignRows(stronghold=str(owner)[:16])
     incoming = list(zip(parsed, opened.lines, strict=True))
-    new_rows = _new_rows(incoming) if assume_new and hq.engine.dialect.name != "sqlite" else None
+    new_rows = _new_rows(incoming) if assume_new else None
 
     with hq.write_engine.begin() as conn:
         _lock_stronghold(conn, stronghold, nonce)

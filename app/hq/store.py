@@ -22,6 +22,7 @@ from typing import Any
 
 import orjson
 from sqlalchemy import Connection, bindparam, select, text, tuple_, update
+from sqlalchemy.exc import IntegrityError
 
 from app.hq.db import hq_change
 from app.sync import catalog, hlc
@@ -54,12 +55,12 @@ class Store:
     def __init__(self, conn: Connection, *, new_rows: dict[str, set[str]] | None = None) -> None:
         self.conn = conn
         self.sqlite = conn.dialect.name == "sqlite"
-        # PostgreSQL: rows a bundle inserts, by table, taken to be new without a lookup
+        # Rows a bundle inserts, by table, taken to be new without a lookup
         # (app/hq/ingest.py ``_new_rows``): the first load_rows of exactly those finds
         # none, and inserting one that exists fails on its primary key (NotNew), which
-        # makes the bundle apply again with the lookup. Saves a query and its 100 index
-        # probes per sync of new records, which the inserts make anyway.
-        self.new_rows = dict(new_rows) if new_rows and not self.sqlite else {}
+        # makes the bundle apply again with the lookup. Saves the queries and their index
+        # probes (a sync's 100, a stick's 50,000), which the inserts make anyway.
+        self.new_rows = dict(new_rows) if new_rows else {}
         self.assumed: set[str] = set()  # tables whose rows were taken to be new
 
     @property
@@ -138,9 +139,7 @@ class Store:
                 params = [_unhex(p, blobs) for p in params]
             col_sql = ", ".join(f'"{c}"' for c in cols)
             values = ", ".join(constant.get(c, "?") for c in cols)
-            self.conn.exec_driver_sql(
-                f'INSERT INTO "{table}" ({col_sql}) VALUES ({values})', params
-            )
+            self._insert_new(table, f'INSERT INTO "{table}" ({col_sql}) VALUES ({values})', params)
         else:
             # COPY, with the wire values as PostgreSQL's text input (UUIDs without dashes,
             # timestamps, dates and 0/1 all parse as they are; blobs get the \\x prefix).
@@ -182,7 +181,8 @@ class Store:
             constant = [c for c in values if literal[c] is not None]
             col_sql = ", ".join(f'"{c}"' for c in (*bound, *constant))
             marks = ", ".join(["?"] * len(bound) + [literal[c] for c in constant])
-            self.conn.exec_driver_sql(
+            self._insert_new(
+                table,
                 f'INSERT INTO "{table}" ({col_sql}) VALUES ({marks})',
                 list(zip(*(values[c] for c in bound), strict=True)),
             )
@@ -193,6 +193,18 @@ class Store:
             names,
             list(zip(ids, *fields.values(), *([neutral[c]] * len(ids) for c in rest), strict=True)),
         )
+
+    def _insert_new(self, table: str, sql: str, params: list[tuple]) -> None:
+        """INSERT new rows (SQLite); for rows taken to be new without a lookup, a refusal
+        is NotNew: applied again with the lookup, which refuses what it must the usual
+        way."""
+        if table not in self.assumed:
+            self.conn.exec_driver_sql(sql, params)
+            return
+        try:
+            self.conn.exec_driver_sql(sql, params)
+        except IntegrityError as exc:
+            raise NotNew() from exc
 
     def _copy_new(self, table: str, cols: list[str], rows: list[tuple]) -> None:
         """COPY new rows (PostgreSQL); for rows taken to be new without a lookup
