@@ -61,6 +61,15 @@ def _persons(code: str, n: int) -> list[tuple]:
     return rows
 
 
+def _persons_alike(world, *regs) -> dict:
+    """The stronghold's persons at HQ, checked to be the same on every register given."""
+    code = regs[0].stronghold_code
+    at_hq = {k: v for k, v in rows_of(world.hq.engine, code).items() if k[0] == "person"}
+    for reg in regs:
+        assert {k: v for k, v in rows_of(reg.engine, code).items() if k[0] == "person"} == at_hq
+    return at_hq
+
+
 def test_a_big_first_bundle_arrives_intact(world):
     a1, a2 = world["a1"], world["a2"]
     n = 2_100  # above NUMBER_IN_ONE_STATEMENT: COPY on PostgreSQL
@@ -79,12 +88,8 @@ def test_a_big_first_bundle_arrives_intact(world):
             for r in conn.exec_driver_sql("SELECT server_seq FROM hq_change ORDER BY server_seq")
         ]
     assert seqs == list(range(1, len(seqs) + 1))
-    code = a1.stronghold_code
-    at_hq = {k: v for k, v in rows_of(world.hq.engine, code).items() if k[0] == "person"}
-    on_a1 = {k: v for k, v in rows_of(a1.engine, code).items() if k[0] == "person"}
-    on_a2 = {k: v for k, v in rows_of(a2.engine, code).items() if k[0] == "person"}
-    assert len(on_a1) >= n
-    assert at_hq == on_a1 == on_a2
+    at_hq = _persons_alike(world, a1, a2)
+    assert len(at_hq) >= n
     row = next(v for v in at_hq.values() if v["surname"] == "Ommaviy0")
     assert row["phone2"] == "0" and row["pinfl"] is None and row["patronymic"] == ""
     assert row["deleted"] == 0 and row["birth_date"] == "1990-01-01"
@@ -205,12 +210,8 @@ def test_rows_that_all_carry_the_same_fields_arrive_intact(world, with_photo):
     assert result.accepted >= n and not result.rejected
     device.import_reply(a1, result.reply)
     world.usb("a2")
-    code = a1.stronghold_code
-    at_hq = {k: v for k, v in rows_of(world.hq.engine, code).items() if k[0] == "person"}
-    on_a1 = {k: v for k, v in rows_of(a1.engine, code).items() if k[0] == "person"}
-    on_a2 = {k: v for k, v in rows_of(a2.engine, code).items() if k[0] == "person"}
+    at_hq = _persons_alike(world, a1, a2)
     assert len(at_hq) >= n
-    assert at_hq == on_a1 == on_a2
     row = next(v for v in at_hq.values() if v["surname"] == "Ommaviy7")
     assert row["sex"] == "f" and row["phone2"] == "0" and row["birth_date"] == "1990-01-01"
     assert row["pinfl"] is None and row["patronymic"] == "" and row["deleted"] == 0
