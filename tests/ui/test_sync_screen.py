@@ -431,3 +431,16 @@ def test_an_assistant_is_told_who_enrols_the_computer(qtbot, assistant_window, s
     wait_idle(qtbot)
     [text] = seams_rec.errors
     assert "An inspector enrols it" in text and text == page.report.toPlainText()
+
+
+def test_the_history_counts_what_came_as_the_report_did():
+    """A reply's row counts the changes it brought, not those that were here already
+    (the report's "Received"), and an export's row the changes it carried."""
+    from types import SimpleNamespace
+
+    from ui.sync.page import SyncPage
+
+    came = SimpleNamespace(summary={"received": 5, "skipped": 2, "conflicts": 1})
+    assert SyncPage._summary_text(came) == "received: 3, conflicts: 1"
+    went = SimpleNamespace(summary={"changes": 4, "first": 1, "last": 9, "unconfirmed": True})
+    assert SyncPage._summary_text(went) == "changes: 4, not confirmed by HQ"

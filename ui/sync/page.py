@@ -296,7 +296,9 @@ class SyncPage(Page):
 
     @staticmethod
     def _summary_text(b: Any) -> str:
-        s = b.summary or {}
+        s = dict(b.summary or {})
+        if "received" in s:  # as the report counted them: not those that were here already
+            s["received"] -= s.get("skipped", 0)
         parts = []
         for key, caption in (
             ("changes", _("changes: {n}")),
