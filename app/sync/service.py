@@ -218,7 +218,13 @@ def _sent_lines(report: SyncReport, exported: device.Exported, *, by_stick: bool
     without the audit entries that travel along."""
     n = report.sent = exported.records
     report.bundle_bytes = len(exported.data)
-    if by_stick:
+    if by_stick and n == 0:
+        # Still worth carrying: HQ's answer brings the other computers' work.
+        line = _(
+            "There is nothing new to send; the bundle asks headquarters for what is new "
+            "for this stronghold."
+        )
+    elif by_stick:
         line = ngettext("The bundle carries {n} change.", "The bundle carries {n} changes.", n)
     else:
         line = ngettext("Sent: {n} change.", "Sent: {n} changes.", n)

@@ -128,6 +128,9 @@ def test_usb_exchange_through_the_commands(world, tmp_path, capsys, monkeypatch)
     assert code == 0 and "confirmed" in out
     code, out, _ = run(capsys, "--data-dir", a1_dir, "sync", "import", reply)
     assert code == 0 and "already applied" in out
+    # Nothing new: a bundle is still worth carrying, and the export says why.
+    code, out, _ = run(capsys, "--data-dir", a1_dir, "sync", "export", "--out", tmp_path)
+    assert code == 0 and out.startswith("There is nothing new to send; the bundle asks")
     code, out, _ = run(capsys, "--data-dir", a1_dir, "sync", "status", "--json")
     st = json.loads(out)
     assert st["enrolled"] and st["pending"] == 0 and st["stronghold"] == S1.code
