@@ -14,6 +14,7 @@ import re
 import uuid
 from collections import defaultdict
 from collections.abc import Iterable, Iterator
+from contextlib import contextmanager
 from datetime import UTC, datetime
 from functools import cache
 from itertools import count, repeat
@@ -139,7 +140,10 @@ class Store:
                 params = [_unhex(p, blobs) for p in params]
             col_sql = ", ".join(f'"{c}"' for c in cols)
             values = ", ".join(constant.get(c, "?") for c in cols)
-            self._insert_new(table, f'INSERT INTO "{table}" ({col_sql}) VALUES ({values})', params)
+            with self._assumed_new(table):
+                self.conn.exec_driver_sql(
+                    f'INSERT INTO "{table}" ({col_sql}) VALUES ({values})', params
+                )
         else:
             # COPY, with the wire values as PostgreSQL's text input (UUIDs without dashes,
             # timestamps, dates and 0/1 all parse as they are; blobs get the \\x prefix).
@@ -147,7 +151,8 @@ class Store:
             params = list(map(itemgetter(*cols), rows))
             if blobs:
                 params = [_pg_bytea(p, blobs) for p in params]
-            self._copy_new(table, cols, params)
+            with self._assumed_new(table):
+                self._copy(table, cols, params)
 
     def insert_columns(self, table: str, ids: list[str], fields: dict[str, list[Any]]) -> None:
         """Insert new rows given by column: ``ids`` and, for each field the rows carry,
@@ -172,51 +177,45 @@ class Store:
         if self.sqlite:
             # A column with one value in every row (those the rows leave out hold their
             # neutral one) is written into the statement, the others are bound.
-            values = {"id": ids, **fields, **{c: [neutral[c]] * len(ids) for c in rest}}
             # (Not for a sync's few rows: SQLite would prepare each bundle's statement anew.)
-            literal = {
-                c: _constant_literal(v) if len(ids) > 100 else None for c, v in values.items()
-            }
-            bound = [c for c in values if literal[c] is None]
-            constant = [c for c in values if literal[c] is not None]
+            big = len(ids) > 100
+            literal = {c: _constant_literal(v) if big else None for c, v in fields.items()}
+            literal |= {c: _constant_literal((neutral[c],)) if big else None for c in rest}
+            bound = [c for c in ("id", *fields, *rest) if literal.get(c) is None]
+            constant = [c for c in literal if literal[c] is not None]
             col_sql = ", ".join(f'"{c}"' for c in (*bound, *constant))
             marks = ", ".join(["?"] * len(bound) + [literal[c] for c in constant])
-            self._insert_new(
+            columns = [
+                ids if c == "id" else fields[c] if c in fields else [neutral[c]] * len(ids)
+                for c in bound
+            ]
+            with self._assumed_new(table):
+                self.conn.exec_driver_sql(
+                    f'INSERT INTO "{table}" ({col_sql}) VALUES ({marks})',
+                    list(zip(*columns, strict=True)),
+                )
+            return
+        same = ([neutral[c]] * len(ids) for c in rest)
+        with self._assumed_new(table):
+            self._copy(
                 table,
-                f'INSERT INTO "{table}" ({col_sql}) VALUES ({marks})',
-                list(zip(*(values[c] for c in bound), strict=True)),
+                ["id", *fields, *rest],
+                list(zip(ids, *fields.values(), *same, strict=True)),
             )
-            return
-        names = ["id", *fields, *rest]
-        self._copy_new(
-            table,
-            names,
-            list(zip(ids, *fields.values(), *([neutral[c]] * len(ids) for c in rest), strict=True)),
-        )
 
-    def _insert_new(self, table: str, sql: str, params: list[tuple]) -> None:
-        """INSERT new rows (SQLite); for rows taken to be new without a lookup, a refusal
-        is NotNew: applied again with the lookup, which refuses what it must the usual
-        way."""
+    @contextmanager
+    def _assumed_new(self, table: str) -> Iterator[None]:
+        """Around an insert of new rows: for rows taken to be new without a lookup
+        (``new_rows``), a refusal is NotNew, and the bundle is applied again with the
+        lookup, which refuses what it must the usual way."""
         if table not in self.assumed:
-            self.conn.exec_driver_sql(sql, params)
+            yield
             return
-        try:
-            self.conn.exec_driver_sql(sql, params)
-        except IntegrityError as exc:
-            raise NotNew() from exc
-
-    def _copy_new(self, table: str, cols: list[str], rows: list[tuple]) -> None:
-        """COPY new rows (PostgreSQL); for rows taken to be new without a lookup
-        (``new_rows``), one that exists fails on its primary key: NotNew."""
-        if table not in self.assumed:
-            self._copy(table, cols, rows)
-            return
-        from psycopg.errors import UniqueViolation  # PostgreSQL only
+        from psycopg.errors import UniqueViolation  # COPY's, on the DB-API cursor
 
         try:
-            self._copy(table, cols, rows)
-        except UniqueViolation as exc:
+            yield
+        except (IntegrityError, UniqueViolation) as exc:
             raise NotNew() from exc
 
     def update_row(self, table: str, row_id: str, values: dict[str, Any]) -> None:
@@ -328,7 +327,7 @@ class Store:
             same = {}
             if len(rows) > 100:
                 for i in (1, 2, 6, 8):
-                    literal = _constant_literal(list(map(itemgetter(i), rows)))
+                    literal = _constant_literal(map(itemgetter(i), rows))
                     if literal is not None:
                         same[i] = literal
             bound = (map(itemgetter(i), rows) for i in range(9) if i not in same)
@@ -412,12 +411,14 @@ _HISTORY = (
 )
 
 
-def _constant_literal(values: list[Any]) -> str | None:
+def _constant_literal(values: Iterable[Any]) -> str | None:
     """The SQL literal for a column whose rows all hold the same value, if there is one:
     NULL, '', 0 or 1 (compared by identity: 0 is not 0.0 or False, '' is not NULL), or a
     text. Such a column is written into the statement once instead of bound for every
-    row; binding is a third of what a 50,000-row ``executemany`` costs."""
-    v = values[0]
+    row; binding is a third of what a 50,000-row ``executemany`` costs. ``values`` may be
+    a lazy iterator: the check stops at the first value that differs."""
+    values = iter(values)
+    v = next(values)
     if v is None:
         literal = "NULL"
     elif type(v) is str and v == "":
@@ -439,7 +440,7 @@ def _constant_columns(
     ``blobs``, which travel as hex text, only when it is NULL)."""
     out = {}
     for c in cols:
-        literal = _constant_literal(list(map(itemgetter(c), rows)))
+        literal = _constant_literal(map(itemgetter(c), rows))
         if literal is not None and (c not in blobs or literal == "NULL"):
             out[c] = literal
     return out

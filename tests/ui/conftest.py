@@ -16,6 +16,7 @@ os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
 import gc  # noqa: E402
 import shutil  # noqa: E402
 from collections.abc import Iterator  # noqa: E402
+from contextlib import contextmanager  # noqa: E402
 from dataclasses import dataclass, field  # noqa: E402
 from pathlib import Path  # noqa: E402
 
@@ -212,20 +213,30 @@ def wait_idle(qtbot, timeout: int = 10_000) -> None:
     qtbot.waitUntil(lambda: not ops.busy(), timeout=timeout)
 
 
-@pytest.fixture
-def window(qtbot, reg: Register, ui_settings: UiSettings):
-    from ui import style
+@contextmanager
+def main_window(qtbot, reg: Register, ui_settings: UiSettings, *, closing_ms: int = 10_000):
+    """The main window on ``reg``, shown with its first screen loaded; closed after."""
     from ui.main_window import MainWindow
 
-    style.apply(qtbot_app())
     w = MainWindow(reg, ui_settings)
     qtbot.addWidget(w)
     w.show()
     qtbot.waitUntil(w.today.loaded, timeout=10_000)
     wait_idle(qtbot)
-    yield w
-    w.close()
-    wait_idle(qtbot)
+    try:
+        yield w
+    finally:
+        w.close()
+        wait_idle(qtbot, timeout=closing_ms)
+
+
+@pytest.fixture
+def window(qtbot, reg: Register, ui_settings: UiSettings):
+    from ui import style
+
+    style.apply(qtbot_app())
+    with main_window(qtbot, reg, ui_settings) as w:
+        yield w
 
 
 def qtbot_app():
@@ -238,18 +249,11 @@ def qtbot_app():
 def assistant_window(qtbot, reg, data_dir, ui_settings):
     """The main window of an assistant (no user management, no audit) on the register."""
     from app.services import users
-    from ui.main_window import MainWindow
 
     users.add_user(
         reg, "nodira", full_name="Nodira Xolmatova", password="yaxshi-parol", role="assistant"
     )
     other = Register.open(data_dir, "nodira", "yaxshi-parol")
-    w = MainWindow(other, ui_settings)
-    qtbot.addWidget(w)
-    w.show()
-    qtbot.waitUntil(w.today.loaded, timeout=10_000)
-    wait_idle(qtbot)
-    yield w
-    w.close()
-    wait_idle(qtbot)
+    with main_window(qtbot, other, ui_settings) as w:
+        yield w
     other.close()

@@ -12,7 +12,7 @@ from app.services.persons import persons
 from app.sync import device, service
 from tests.hq.conftest import LiveServer
 from tests.sync.world import World, build_template, copy_world
-from tests.ui.conftest import wait_idle
+from tests.ui.conftest import main_window, wait_idle
 
 
 @pytest.fixture(scope="module")
@@ -30,18 +30,10 @@ def live(world_template, tmp_path):
 
 @pytest.fixture
 def auto_window(qtbot, live, ui_settings):
-    from ui.main_window import MainWindow
-
     world, server = live
     ui_settings.hq_url = server.url
-    w = MainWindow(world["a1"], ui_settings)
-    qtbot.addWidget(w)
-    w.show()
-    qtbot.waitUntil(w.today.loaded, timeout=10_000)
-    wait_idle(qtbot)
-    yield w
-    w.close()
-    wait_idle(qtbot, timeout=30_000)
+    with main_window(qtbot, world["a1"], ui_settings, closing_ms=30_000) as w:
+        yield w
 
 
 def _hq_person_changes(world) -> int:

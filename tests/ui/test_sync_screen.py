@@ -13,7 +13,7 @@ from app.hq import ingest
 from app.services.persons import persons
 from app.sync import conflicts, service
 from tests.sync.world import World, build_template, copy_world
-from tests.ui.conftest import wait_idle
+from tests.ui.conftest import main_window, wait_idle
 
 
 @pytest.fixture(scope="module")
@@ -30,16 +30,8 @@ def world(world_template, tmp_path):
 
 @pytest.fixture
 def sync_window(qtbot, world, ui_settings):
-    from ui.main_window import MainWindow
-
-    w = MainWindow(world["a1"], ui_settings)
-    qtbot.addWidget(w)
-    w.show()
-    qtbot.waitUntil(w.today.loaded, timeout=10_000)
-    wait_idle(qtbot)
-    yield w
-    w.close()
-    wait_idle(qtbot)
+    with main_window(qtbot, world["a1"], ui_settings) as w:
+        yield w
 
 
 def _person(reg, notes="Birinchi"):
