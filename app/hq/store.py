@@ -71,15 +71,22 @@ class Store:
 
     # --- rows ---------------------------------------------------------------------------
 
+    def assume_new(self, table: str, ids: set[str]) -> bool:
+        """Whether these rows, exactly, are taken to be new (``new_rows``): then they are
+        not looked up, and an insert of one that exists is NotNew."""
+        if self.new_rows.get(table) != ids:
+            return False
+        del self.new_rows[table]
+        self.assumed.add(table)
+        return True
+
     def load_rows(self, table: str, ids: Iterable[str]) -> dict[str, dict[str, Any]]:
         info = catalog.tables()[table]
         cols = list(info.kinds)
         blobs = [c for c in cols if info.kinds[c] == "blob"]
         out: dict[str, dict[str, Any]] = {}
         ids = list(set(ids))
-        if self.new_rows.get(table) == set(ids):
-            del self.new_rows[table]
-            self.assumed.add(table)
+        if self.assume_new(table, set(ids)):
             return out
         col_sql = ", ".join(f'"{c}"' for c in cols)
         for chunk in chunks(ids, SQLITE_CHUNK if self.sqlite else CHUNK):
@@ -211,11 +218,14 @@ class Store:
         if table not in self.assumed:
             yield
             return
-        from psycopg.errors import UniqueViolation  # COPY's, on the DB-API cursor
+        refused: tuple[type[Exception], ...] = (IntegrityError,)
+        if not self.sqlite:  # (psycopg is not imported for a SQLite HQ: 0.1 s)
+            from psycopg.errors import UniqueViolation  # COPY's, on the DB-API cursor
 
+            refused = (IntegrityError, UniqueViolation)
         try:
             yield
-        except (IntegrityError, UniqueViolation) as exc:
+        except refused as exc:
             raise NotNew() from exc
 
     def update_row(self, table: str, row_id: str, values: dict[str, Any]) -> None:
@@ -321,22 +331,7 @@ class Store:
         if not rows:
             return
         if self.sqlite:
-            first = self.take_numbers(len(rows))
-            # The stronghold, table, origin and time are usually the same for the whole
-            # bundle: written into the statement once, not bound for every row.
-            same = {}
-            if len(rows) > 100:
-                for i in (1, 2, 6, 8):
-                    literal = _constant_literal(map(itemgetter(i), rows))
-                    if literal is not None:
-                        same[i] = literal
-            bound = (map(itemgetter(i), rows) for i in range(9) if i not in same)
-            marks = ", ".join(same.get(i, "?") for i in range(9))
-            self.conn.exec_driver_sql(
-                "INSERT INTO hq_change (server_seq, change_id, stronghold_code, tbl, row_id, hlc, "
-                f"payload, origin, origin_seq, received_at) VALUES (?, {marks})",
-                list(zip(count(first), *bound)),  # column by column, not a tuple per row
-            )
+            self.log_columns(list(map(list, zip(*rows, strict=True))))
             return
         if len(rows) > NUMBER_IN_ONE_STATEMENT:
             # A stick's worth of changes: COPY, with the numbers taken just before.
@@ -352,6 +347,38 @@ class Store:
         # cursor, like the other statements every sync runs).
         self.raw.execute(
             _NUMBER_AND_LOG, {"count": len(rows), "rows": orjson.dumps(rows).decode("utf-8")}
+        )
+
+    def log_columns(self, columns: list[Any]) -> None:
+        """``log_changes`` given by column: each of the nine, a list with a value per
+        row, or one value for every row (a bundle's stronghold, device and time)."""
+        lists = [c for c in columns if isinstance(c, list)]
+        n = len(lists[0]) if lists else 0
+        if not n:
+            return
+        if not self.sqlite:
+            full = (c if isinstance(c, list) else repeat(c, n) for c in columns)
+            self.log_changes(list(zip(*full, strict=True)))
+            return
+        first = self.take_numbers(n)
+        # A column with one value for the whole bundle (the stronghold, table, origin and
+        # time, usually) is written into the statement once, not bound for every row.
+        literals = {}
+        for i, values in enumerate(columns):
+            if not isinstance(values, list):
+                literals[i] = _constant_literal((values,))
+            elif n > 100 and i in (1, 2, 6, 8):
+                literals[i] = _constant_literal(values)
+        bound = [
+            values if isinstance(values, list) else repeat(values, n)
+            for i, values in enumerate(columns)
+            if literals.get(i) is None
+        ]
+        marks = ", ".join(literals.get(i) or "?" for i in range(len(columns)))
+        self.conn.exec_driver_sql(
+            "INSERT INTO hq_change (server_seq, change_id, stronghold_code, tbl, row_id, hlc, "
+            f"payload, origin, origin_seq, received_at) VALUES (?, {marks})",
+            list(zip(count(first), *bound)),  # column by column, not a tuple per row
         )
 
     def _copy(self, table: str, cols: list[str], rows: list[tuple]) -> None:

@@ -191,21 +191,7 @@ def test_rows_that_all_carry_the_same_fields_arrive_intact(world, with_photo):
     a1, a2 = world["a1"], world["a2"]
     world.usb("a1")  # the first sync: the bundle below holds persons only
     n = 300
-    rows = []
-    for i, row in enumerate(_persons(a1.stronghold_code, n)):
-        values = dict(zip(COLUMNS, row, strict=True))
-        # Every row sends the same fields: none is empty in some rows only.
-        values.update(birth_date="1990-01-01", phone2="0", sex="mf"[i % 2])
-        values[COLUMNS[-1]] = ""
-        if with_photo:
-            values["photo"] = bytes([i % 256, 0, 255])
-        rows.append(values)
-    cols = list(rows[0])
-    with a1.write_engine.begin() as conn:
-        conn.exec_driver_sql(
-            f"INSERT INTO person ({', '.join(cols)}) VALUES ({', '.join('?' * len(cols))})",
-            [tuple(r.values()) for r in rows],
-        )
+    _insert_uniform_persons(a1, n, with_photo=with_photo)
     result = ingest.ingest(world.hq, device.export_bundle(a1).data)
     assert result.accepted >= n and not result.rejected
     device.import_reply(a1, result.reply)
@@ -216,6 +202,26 @@ def test_rows_that_all_carry_the_same_fields_arrive_intact(world, with_photo):
     assert row["sex"] == "f" and row["phone2"] == "0" and row["birth_date"] == "1990-01-01"
     assert row["pinfl"] is None and row["patronymic"] == "" and row["deleted"] == 0
     assert row["photo"] == (bytes([7, 0, 255]).hex() if with_photo else None)
+
+
+def _insert_uniform_persons(reg, n: int, *, with_photo: bool = False) -> list[str]:
+    """Persons that all carry the same fields (none is empty in some rows only), as
+    ``_persons`` makes them otherwise; returns their ids."""
+    rows = []
+    for i, row in enumerate(_persons(reg.stronghold_code, n)):
+        values = dict(zip(COLUMNS, row, strict=True))
+        values.update(birth_date="1990-01-01", phone2="0", sex="mf"[i % 2])
+        values[COLUMNS[-1]] = ""
+        if with_photo:
+            values["photo"] = bytes([i % 256, 0, 255])
+        rows.append(values)
+    cols = list(rows[0])
+    with reg.write_engine.begin() as conn:
+        conn.exec_driver_sql(
+            f"INSERT INTO person ({', '.join(cols)}) VALUES ({', '.join('?' * len(cols))})",
+            [tuple(r.values()) for r in rows],
+        )
+    return [r["id"] for r in rows]
 
 
 def _insert_copy(reg, row: dict, **values) -> None:
@@ -274,3 +280,73 @@ def hq_log(conn) -> list[tuple]:
         tuple(r)
         for r in conn.exec_driver_sql("SELECT server_seq, row_id FROM hq_change ORDER BY 1")
     ]
+
+
+def _households(reg, heads: list[str], *, foreign_keys: bool = True) -> None:
+    """One household per head, every row with the same fields (so the bundle is uniform);
+    with ``foreign_keys`` off, a head may be a person this register does not have."""
+    at = "2026-02-01 09:00:00.000000"
+    rows = [
+        (uuid.uuid4().hex, reg.stronghold_code, at, at, 0, 1, "", "", "Navoiy", str(i), "", 0, head)
+        for i, head in enumerate(heads)
+    ]
+    with reg.write_engine.connect() as conn:
+        raw = conn.connection.dbapi_connection  # a PRAGMA outside any transaction
+        raw.execute(f"PRAGMA foreign_keys = {int(foreign_keys)}")
+        with conn.begin():
+            conn.exec_driver_sql(
+                "INSERT INTO household (id, stronghold_code, created_at, updated_at, deleted, "
+                "version, makhalla, flat, street, house, notes, conflict_family, "
+                "makhalla_id, head_person_id) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, NULL, ?)",
+                rows,
+            )
+        raw.execute("PRAGMA foreign_keys = 1")
+
+
+def test_rows_that_refer_to_each_other_go_in_by_column_and_a_lost_reference_alone_is_refused(
+    world, monkeypatch
+):
+    """Persons and the households they head, in one first bundle, go in by column (no
+    dict per row) with every reference kept. A later bundle whose one household names a
+    head HQ has never seen has that household refused (missing reference) and the rest
+    taken, change by change; HQ and the other computer agree."""
+    taken = []
+    real = ingest._new_by_column
+
+    def spy(*args, **kwargs):
+        out = real(*args, **kwargs)
+        taken.append(out is not None)
+        return out
+
+    monkeypatch.setattr(ingest, "_new_by_column", spy)
+    a1, a2 = world["a1"], world["a2"]
+    world.usb("a1")
+    n = 150
+    heads = _insert_uniform_persons(a1, n)
+    _households(a1, heads)
+    taken.clear()
+    result, applied = usb_round(world.hq, a1)
+    assert result.accepted >= 2 * n and not applied.rejected
+    assert taken == [True]
+
+    stranger = uuid.uuid4().hex  # a person no register and not HQ has
+    _households(a1, [*heads[:10], stranger], foreign_keys=False)
+    taken.clear()
+    result, applied = usb_round(world.hq, a1)
+    assert taken and not any(taken)  # (tried again with the lookup: NotNew)
+    assert [(x["t"], x["code"]) for x in applied.rejected] == [("household", "missing_reference")]
+    world.usb("a2")
+    with world.hq.engine.connect() as conn:
+        held = conn.exec_driver_sql("SELECT head_person_id FROM household").fetchall()
+    held = [str(r[0]).replace("-", "") for r in held]
+    assert sorted(held) == sorted(heads + heads[:10])
+    for reg in (a1, a2):
+        with reg.engine.connect() as conn:
+            mine = [
+                r[0]
+                for r in conn.exec_driver_sql(
+                    "SELECT head_person_id FROM household WHERE head_person_id IS NOT NULL"
+                )
+            ]
+        # a1 keeps its refused household until the user mends it; a2 never sees it.
+        assert sorted(h for h in mine if h != stranger) == sorted(held)
