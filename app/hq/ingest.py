@@ -846,10 +846,7 @@ def _new_by_column(
         or tables & (catalog.NATURAL_KEYS.keys() | catalog.REFERENCE_TABLES)
     ):
         return None
-    ids = {
-        t: given if len(tables) == 1 else [r for tt, r in zip(ts, given, strict=True) if tt == t]
-        for t in tables
-    }
+    ids = checked.rows
     new = {t: set(ids_t) for t, ids_t in ids.items()}
     if any(len(new[t]) != len(ids[t]) for t in tables):
         return None  # a row changed twice: merged change by change
@@ -1075,7 +1072,12 @@ def _ingest_changes(
     device_id, stronghold, lang = result.device_id, result.stronghold, result.lang
     done = False
     parsed = changes.parse_all(opened.lines)
-    owners = {f.get("stronghold_code", stronghold) for f in map(itemgetter("f"), parsed)}
+    if parsed.columns.keys() == parsed.rows.keys():  # the owners, by column
+        owners = set().union(
+            *(fs.get("stronghold_code", (stronghold,)) for fs in parsed.columns.values())
+        )
+    else:
+        owners = {f.get("stronghold_code", stronghold) for f in map(itemgetter("f"), parsed)}
     if owners - {stronghold}:
         owner = next(
             o
@@ -1209,21 +1211,14 @@ def _new_rows(parsed: changes.Checked) -> dict[str, set[str]] | None:
     """The rows a bundle inserts, by table, when that is all it does (each row once, in
     tables where HQ may hold the same thing under another id or only HQ writes: never);
     else None."""
-    ts, given = parsed.keys.get("t", []), parsed.keys.get("r", [])
-    tables = set(ts)
-    if set(parsed.keys.get("o", [])) - {"i"} or tables & (
+    if set(parsed.keys.get("o", ())) - {"i"} or parsed.rows.keys() & (
         catalog.NATURAL_KEYS.keys() | catalog.REFERENCE_TABLES
     ):
         return None
-    out: dict[str, set[str]] = defaultdict(set)
-    if len(tables) == 1:
-        out[ts[0]] = set(given)
-    else:
-        for t, r in zip(ts, given, strict=True):
-            out[t].add(r)
-    if sum(map(len, out.values())) != len(given):
+    out = {t: set(ids) for t, ids in parsed.rows.items()}
+    if sum(map(len, out.values())) != len(parsed):
         return None
-    return dict(out)
+    return out
 
 
 def _applied(conn: Connection, bundle_id: str) -> bool:

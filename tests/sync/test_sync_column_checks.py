@@ -74,3 +74,51 @@ def test_dumps_writes_what_the_standard_library_writes():
         "",
     ):
         assert changes.dumps(value) == json.dumps(value, separators=(",", ":"), ensure_ascii=False)
+
+
+@pytest.mark.parametrize(
+    ("name", "value", "passes"),
+    [
+        ("notes", "", True),
+        ("notes", None, False),  # NOT NULL
+        ("notes", 5, False),
+        ("notes", "a\0b", False),
+        ("sex", "m" * 41, False),  # longer than the column
+        ("pinfl", None, True),  # nullable
+        ("pinfl", False, False),
+        ("created_at", "2026-02-01 09:00:00.000000", True),
+        ("created_at", "2026-13-01 09:00:00", False),
+        ("created_at", None, False),
+        ("created_at", 1795799064514, False),
+        ("birth_date", "1990-1-1", False),
+        ("version", "1", False),
+        ("deleted", 2, False),
+    ],
+)
+def test_a_field_value_of_the_wrong_kind_refuses_the_batch(name, value, passes):
+    """Each column is checked across the batch at once; one value of the wrong kind, in
+    the middle of 60 good ones, refuses the whole batch."""
+    good = {
+        "notes": "yozuv",
+        "sex": "m",
+        "pinfl": "31234567890123",
+        "created_at": "2026-02-01 08:00:00.000000",
+        "birth_date": "1990-01-01",
+        "version": 1,
+        "deleted": 0,
+    }
+    batch = [_change(q=i, f=dict(good)) for i in range(60)]
+    batch[29]["f"][name] = value
+    if passes:
+        assert changes.check_all(batch) == batch
+        return
+    with pytest.raises(BundleInvalid) as refused:
+        changes.check_all(batch)
+    assert f"person.{name}" in str(refused.value.params)
+
+
+def test_a_clock_stamp_in_other_digits_refuses_the_batch():
+    batch = [_change(q=i) for i in range(10)]
+    batch[4]["h"] = "1795799064514-٠٠٠٠٠٠-2005308f0621b98f"  # Arabic-Indic digits
+    with pytest.raises(BundleInvalid):
+        changes.check_all(batch)
