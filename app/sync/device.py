@@ -330,7 +330,7 @@ _LINE_SQL = (
 
 
 class _Pending(NamedTuple):
-    body: bytes  # the changes as newline-separated JSON lines (UTF-8)
+    lines: list[bytes]  # the changes, one JSON line each (UTF-8)
     count: int
     records: int  # those that are not audit entries (``pending_count``)
     first: int | None  # the first and last device sequence numbers
@@ -349,7 +349,7 @@ def _pending_lines(conn: Connection) -> _Pending:
         f"FROM sync_change WHERE {PENDING} ORDER BY seq, n"
     ).fetchall()
     if not rows:
-        return _Pending(b"", 0, 0, None, None)
+        return _Pending([], 0, 0, None, None)
     edits = [(r[0], *r[3].split(" ")) for r in rows if r[3] is not None]
     bases = _bases(conn, edits) if edits else {}
     if bases:
@@ -360,7 +360,7 @@ def _pending_lines(conn: Connection) -> _Pending:
     else:
         lines = list(map(itemgetter(2), rows))
     audit = sum(map(itemgetter(4), rows))
-    return _Pending(b"\n".join(lines), len(rows), len(rows) - audit, rows[0][1], rows[-1][1])
+    return _Pending(lines, len(rows), len(rows) - audit, rows[0][1], rows[-1][1])
 
 
 def export_bundle(
@@ -380,7 +380,7 @@ def export_bundle(
     with changes.gc_paused(), reg.write_engine.begin() as conn:
         state = require_state(conn)
         _check_cancel(cancel)
-        body, total, records, first, last = _pending_lines(conn)
+        lines, total, records, first, last = _pending_lines(conn)
         _check_cancel(cancel)
         clock = conn.exec_driver_sql("SELECT seq FROM sync_clock WHERE id = 1").scalar()
         seq = max(state.export_seq + 1, hlc.now_ms())
@@ -406,7 +406,9 @@ def export_bundle(
         if state.state == "pending":
             header["enrol"] = enrolment_request(reg, state)
             extra_clear = {"enrol_pub": b64(state.keys.sign_pub)}
-        data = bundle.write(header, body, state.keys, state.hq.box_pub, state.hq.hq_id, extra_clear)
+        data = bundle.write(
+            header, lines, state.keys, state.hq.box_pub, state.hq.hq_id, extra_clear
+        )
         now = _now_text()
         conn.exec_driver_sql(
             "UPDATE sync_device SET export_seq = ?, last_export_at = ? WHERE id = 1", (seq, now)
