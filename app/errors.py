@@ -17,6 +17,8 @@ class TayanchError(Exception):
 
     code = "error"
     template = N_("The operation failed.")
+    # Params that hold N_-marked words (a kind of record, say), translated with the sentence.
+    labels: tuple[str, ...] = ()
 
     def __init__(
         self,
@@ -38,8 +40,9 @@ class TayanchError(Exception):
     def message(self, lang: str | None = None) -> str:
         tr = translator(lang or current_language())
         text = tr.gettext(self.template)
+        params = {k: tr.gettext(v) if k in self.labels else v for k, v in self.params.items()}
         try:
-            return text.format(**self.params)
+            return text.format(**params)
         except (KeyError, IndexError, ValueError):
             return text
 

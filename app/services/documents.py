@@ -51,6 +51,7 @@ from app.domain import (
     VisitPerson,
 )
 from app.domain.base import TASHKENT, today_local, utcnow
+from app.domain.enums import TABLE_NAMES, DocumentKind, MeasureKind
 from app.errors import NotFoundError, TayanchError
 from app.i18n import N_, normalize_language
 from app.reports import data as rd
@@ -74,8 +75,15 @@ MEASURE_KIND = {"talk-record": "talk", "warning": "warning"}
 
 
 class WrongRecordKindError(TayanchError):
+    """``actual`` and ``expected``: kinds of record (TABLE_NAMES, MeasureKind.LABELS);
+    ``document``: the document's kind (DocumentKind.LABELS), all in the reader's language."""
+
     code = "wrong_record"
-    template = N_("Record {id} is not a {expected}: a {kind} is printed from a {expected}.")
+    template = N_(
+        "Record {id} is of another kind ({actual}); the document “{document}” is printed "
+        "from: {expected}."
+    )
+    labels = ("actual", "document", "expected")
 
 
 class NumbersExhaustedError(TayanchError):
@@ -193,6 +201,25 @@ def _get(s: Session, model, record_id: uuid.UUID):
     return obj
 
 
+def _source(s: Session, kind: str, record_id: uuid.UUID):
+    """The record a document of ``kind`` is printed from. An id of another kind of
+    record (a person's, given to print a warning) is refused saying what it is."""
+    model = RECORD_KINDS[kind]
+    obj = s.get(model, record_id)
+    if obj is not None and not obj.deleted:
+        return obj
+    for other in {*RECORD_KINDS.values(), Household, FamilyDispute} - {model}:
+        found = s.get(other, record_id)
+        if found is not None and not found.deleted:
+            raise WrongRecordKindError(
+                id=str(record_id),
+                actual=TABLE_NAMES[other.__tablename__],
+                document=DocumentKind.LABELS[kind],
+                expected=TABLE_NAMES[model.__tablename__],
+            )
+    raise NotFoundError(id=str(record_id))
+
+
 def build_snapshot(
     s: Session,
     reg: Register,
@@ -204,7 +231,7 @@ def build_snapshot(
 ) -> tuple[rd.Snapshot, uuid.UUID | None]:
     """The snapshot of ``kind`` for one record, and the person it is about."""
     if kind == "visit-act":
-        v = _get(s, HouseholdVisit, record_id)
+        v = _source(s, kind, record_id)
         home = s.get(Household, v.household_id)
         head = s.get(Person, home.head_person_id) if home and home.head_person_id else None
         met = s.exec(
@@ -230,9 +257,14 @@ def build_snapshot(
         )
         return snap, (met[0].id if len(met) == 1 else None)
     if kind in ("talk-record", "warning"):
-        m = _get(s, PreventiveMeasure, record_id)
+        m = _source(s, kind, record_id)
         if m.kind != MEASURE_KIND[kind]:
-            raise WrongRecordKindError(id=str(record_id), kind=kind, expected=MEASURE_KIND[kind])
+            raise WrongRecordKindError(
+                id=str(record_id),
+                actual=MeasureKind.LABELS.get(m.kind, TABLE_NAMES["preventive_measure"]),
+                document=DocumentKind.LABELS[kind],
+                expected=MeasureKind.LABELS[MEASURE_KIND[kind]],
+            )
         p = _get(s, Person, m.person_id)
         entry = s.get(RegisterEntry, m.entry_id) if m.entry_id else None
         if kind == "talk-record":
@@ -257,7 +289,7 @@ def build_snapshot(
             )
         return snap, p.id
     if kind == "protection-order":
-        o = _get(s, ProtectionOrder, record_id)
+        o = _source(s, kind, record_id)
         protected = _get(s, Person, o.protected_person_id)
         respondent = _get(s, Person, o.respondent_person_id)
         dispute = s.get(FamilyDispute, o.dispute_id) if o.dispute_id else None
@@ -283,7 +315,7 @@ def build_snapshot(
         )
         return snap, protected.id
     if kind == "offence-protocol":
-        c = _get(s, OffenceCase, record_id)
+        c = _source(s, kind, record_id)
         offender = _get(s, Person, c.offender_id)
         parts = s.exec(
             select(OffenceParticipant)
@@ -325,7 +357,7 @@ def build_snapshot(
         )
         return snap, offender.id
     if kind == "supervision-card":
-        p = _get(s, Person, record_id)
+        p = _source(s, kind, record_id)
         entries = s.exec(
             select(RegisterEntry)
             .where(RegisterEntry.person_id == p.id, RegisterEntry.deleted == False)

@@ -100,8 +100,16 @@ def test_tampered_snapshot_fails_verify(demo):
 def test_talk_record_needs_a_talk(demo):
     pid = persons.list(demo, limit=1)[0].id
     m = measures.create(demo, person_id=pid, kind="warning", on="25.11.2026", subject="X")
-    with pytest.raises(documents.WrongRecordKindError):
+    with pytest.raises(documents.WrongRecordKindError) as refused:
         documents.print_document(demo, "talk-record", m.id, "uz-Latn")
+    assert "(official warning)" in refused.value.message("en")
+    assert "(расмий огоҳлантириш)" in refused.value.message("uz-Cyrl")
+    # A person's id given for a warning: said to be a person's, in the reader's language.
+    with pytest.raises(documents.WrongRecordKindError) as refused:
+        documents.print_document(demo, "warning", pid, "uz-Latn")
+    said = refused.value.message("ru")
+    assert "(лицо)" in said and "профилактическ" in said, said
+    assert str(pid) in said
     with pytest.raises(NotFoundError):
         documents.print_document(demo, "warning", "00000000-0000-0000-0000-000000000000", "ru")
     with demo.reading() as s:

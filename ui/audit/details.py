@@ -19,36 +19,8 @@ from datetime import datetime
 from typing import Any
 
 from app.domain.base import TASHKENT
-from app.domain.enums import DocumentKind
+from app.domain.enums import TABLE_NAMES, DocumentKind
 from app.i18n import N_, _
-
-# Record kinds by table, as the Audit screen's Record column and the History tab name them.
-TABLE_NAMES = {
-    "person": N_("person"),
-    "register_entry": N_("register entry"),
-    "check_in": N_("check-in"),
-    "violation": N_("violation"),
-    "household": N_("household"),
-    "household_visit": N_("visit"),
-    "visit_person": N_("person met on a visit"),
-    "household_member": N_("household member"),
-    "dispute_party": N_("dispute party"),
-    "family_dispute": N_("family dispute"),
-    "dispute_measure": N_("dispute measure"),
-    "dispute_follow_up": N_("dispute follow-up"),
-    "protection_order": N_("protection order"),
-    "order_extension": N_("order extension"),
-    "order_breach": N_("order breach"),
-    "preventive_measure": N_("preventive measure"),
-    "offence_case": N_("offence case"),
-    "offence_participant": N_("witness or victim"),
-    "citizen_contribution": N_("citizen contribution"),
-    "issued_document": N_("document"),
-    "stronghold": N_("stronghold details"),
-    "staff_user": N_("user"),
-    "setting": N_("setting"),
-    "order_duration": N_("allowed order duration"),
-}
 
 # Field name -> the caption its form shows.
 FIELD_LABELS = {
