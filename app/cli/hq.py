@@ -244,7 +244,7 @@ def cmd_import(args: argparse.Namespace) -> int:
             _(
                 "Applied. Changes accepted: {accepted}; refused: {rejected}; "
                 "already here: {skipped}."
-            ).format(accepted=result.accepted, rejected=result.rejected, skipped=result.skipped)
+            ).format(accepted=result.records, rejected=result.rejected, skipped=result.skipped)
         )
         if result.enrolled:
             print(

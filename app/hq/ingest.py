@@ -69,6 +69,9 @@ class Ingested:
     stronghold: str
     already_applied: bool = False
     accepted: int = 0
+    # Of those, the users' records: not the audit entries that travel along. What the
+    # computer counted when it wrote the bundle ("The bundle carries N changes").
+    records: int = 0
     rejected: int = 0
     skipped: int = 0
     conflicts: int = 0
@@ -83,6 +86,7 @@ class Ingested:
             "stronghold": self.stronghold,
             "already_applied": self.already_applied,
             "accepted": self.accepted,
+            "records": self.records,
             "rejected": self.rejected,
             "skipped": self.skipped,
             "conflicts": self.conflicts,
@@ -1178,6 +1182,7 @@ def _ingest_changes(
     hq.wrote()
     remember_sender(hq, device)
     result.accepted = outcome.accepted
+    result.records = outcome.accepted - _logged_audit(outcome)
     result.rejected = len(outcome.rejected)
     result.skipped = outcome.skipped
     result.conflicts = outcome.conflicts
@@ -1205,6 +1210,16 @@ def _ingest_changes(
         result.sent,
     )
     return result
+
+
+def _logged_audit(outcome: _Outcome) -> int:
+    """The audit entries among the accepted changes (every one accepted is logged)."""
+    if outcome.log_columns is None:
+        return sum(row[2] == "audit_entry" for row in outcome.log_rows)
+    tables = outcome.log_columns[2]
+    if isinstance(tables, str):
+        return len(outcome.log_columns[0]) if tables == "audit_entry" else 0
+    return tables.count("audit_entry")
 
 
 def _new_rows(parsed: changes.Checked) -> dict[str, set[str]] | None:
