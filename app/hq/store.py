@@ -363,11 +363,12 @@ class Store:
         first = self.take_numbers(n)
         # A column with one value for the whole bundle (the stronghold, table, origin and
         # time, usually) is written into the statement once, not bound for every row.
+        # (Not for a sync's few rows: SQLite would prepare each bundle's statement anew.)
         literals = {}
-        for i, values in enumerate(columns):
+        for i, values in enumerate(columns) if n > 100 else ():
             if not isinstance(values, list):
                 literals[i] = _constant_literal((values,))
-            elif n > 100 and i in (1, 2, 6, 8):
+            elif i in (1, 2, 6, 8):
                 literals[i] = _constant_literal(values)
         bound = [
             values if isinstance(values, list) else repeat(values, n)
