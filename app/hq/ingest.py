@@ -1002,7 +1002,7 @@ def ingest(
     already, and ``nonce`` its request's nonce (the service, which checked the request's
     signature with them)."""
     sender_key = sender_key_for(hq, device)
-    opened = bundle.open_bundle(data, hq.keys, sender_key)
+    opened = bundle.open_bundle(data, hq.keys, sender_key, kind="device")
     header = opened.header
     if header.get("kind") != "device":
         raise BundleInvalid(detail="not a device bundle")

@@ -27,7 +27,13 @@ from typing import Any
 import zstandard
 
 from app.sync.crypto import BadSignatureError, CryptoError, KeyPair, verify
-from app.sync.errors import BundleDamaged, BundleTruncated, WrongReceiver
+from app.sync.errors import (
+    BundleDamaged,
+    BundleTruncated,
+    NotADeviceBundle,
+    NotAReply,
+    WrongReceiver,
+)
 
 MAGIC = b"TAYANCH-SYNC\n"
 FORMAT = 1
@@ -123,18 +129,30 @@ def read_clear(data: bytes) -> tuple[dict[str, Any], bytes]:
     return clear, sealed
 
 
+# How the name of HQ's reply file begins (app/sync/stick.py), which NotAReply tells.
+REPLY_FILE_PREFIX = "tayanch-reply-"
+# The refusal of a bundle of the other kind, by the kind the receiver expects.
+_OTHER_KIND = {"reply": NotAReply, "device": NotADeviceBundle}
+
+
 def open_bundle(
     data: bytes,
     receiver: KeyPair,
     sender_key: Callable[[dict[str, Any]], bytes],
+    *,
+    kind: str | None = None,
 ) -> Opened:
     """Check, unseal, verify and split a bundle.
 
     ``sender_key`` gets the clear header and returns the sender's Ed25519 public key,
-    or raises the refusal for an unknown or revoked sender.
+    or raises the refusal for an unknown or revoked sender. ``kind``: the kind expected
+    ("device" at HQ, "reply" on a computer); a bundle of the other kind is refused
+    saying what it is.
     """
     clear, sealed = read_clear(data)
     if clear["to"] != receiver.id:
+        if kind in _OTHER_KIND and clear.get("kind") != kind:
+            raise _OTHER_KIND[kind](prefix=REPLY_FILE_PREFIX)
         raise WrongReceiver(to=clear["to"])
     sign_pub = sender_key(clear)
     try:

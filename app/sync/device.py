@@ -852,7 +852,7 @@ def open_reply(reg: Register, data: bytes) -> tuple[DeviceState, bundle.Opened]:
             raise UnknownSender(sender=str(clear["from"])[:40])
         return state.hq.sign_pub
 
-    opened = bundle.open_bundle(data, state.keys, sender_key)
+    opened = bundle.open_bundle(data, state.keys, sender_key, kind="reply")
     _check_header(opened.header, state)
     return state, opened
 

@@ -50,6 +50,29 @@ class WrongReceiver(BundleRefused):
     )
 
 
+class NotAReply(WrongReceiver):
+    """A stronghold's bundle for HQ opened where HQ's reply is expected: both lie on the
+    same stick, with names alike."""
+
+    code = "bundle_not_a_reply"
+    template = N_(
+        "This file is a bundle for headquarters, not headquarters' reply. Nothing was "
+        "changed. Take it to the district office and import here the reply file they give "
+        "you (its name begins with “{prefix}”)."
+    )
+
+
+class NotADeviceBundle(WrongReceiver):
+    """HQ's reply to a computer given to HQ to import."""
+
+    code = "bundle_not_from_a_computer"
+    template = N_(
+        "This file is headquarters' reply for a stronghold's computer, not a bundle from "
+        "one. Nothing was changed. Give it back to the stronghold to import there; import "
+        "here the bundle its computer wrote."
+    )
+
+
 class UnknownSender(BundleRefused):
     code = "bundle_unknown_sender"
     template = N_(

@@ -15,7 +15,7 @@ from pathlib import Path
 
 from app.errors import TayanchError
 from app.i18n import N_
-from app.sync.bundle import MAGIC
+from app.sync.bundle import MAGIC, REPLY_FILE_PREFIX
 
 SUFFIX = ".sync"
 
@@ -56,7 +56,7 @@ def reply_name(
 ) -> str:
     """HQ's reply to one computer of a stronghold."""
     tag = computer_tag(number, device_id)
-    return f"tayanch-reply-{stronghold}-{tag}-{_stamp(when)}{SUFFIX}"
+    return f"{REPLY_FILE_PREFIX}{stronghold}-{tag}-{_stamp(when)}{SUFFIX}"
 
 
 def is_bundle_file(path: Path) -> bool:

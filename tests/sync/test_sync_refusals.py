@@ -12,7 +12,7 @@ import pytest
 
 from app.hq import admin, ingest
 from app.services.persons import persons
-from app.sync import bundle, device
+from app.sync import bundle, device, stick
 from app.sync.crypto import KeyPair
 from app.sync.errors import (
     AppTooOld,
@@ -24,6 +24,8 @@ from app.sync.errors import (
     EnrolCodeInvalid,
     EnrolStrongholdMismatch,
     ForeignRows,
+    NotADeviceBundle,
+    NotAReply,
     SchemaTooNew,
     UnknownSender,
     WrongReceiver,
@@ -44,11 +46,12 @@ def refused_at_hq(world, data: bytes, expected: type) -> BundleRefused:
     return info.value
 
 
-def refused_on_device(reg, data: bytes, expected: type) -> None:
+def refused_on_device(reg, data: bytes, expected: type) -> BundleRefused:
     before = fingerprint(reg.engine)
-    with pytest.raises(expected):
+    with pytest.raises(expected) as info:
         device.import_reply(reg, data)
     assert fingerprint(reg.engine) == before
+    return info.value
 
 
 def reseal(world, reg, data: bytes, change=None, header=None) -> bytes:
@@ -237,6 +240,22 @@ def test_an_altered_or_truncated_reply_changes_nothing_on_the_device(world):
 def test_a_reply_for_another_computer_is_refused(world):
     reply = _reply(world, "a1")
     refused_on_device(world["a2"], reply, WrongReceiver)
+
+
+def test_the_two_files_of_a_stick_mixed_up_are_refused_saying_which_is_which(world):
+    """The computer's bundle and HQ's reply lie on the same stick with names alike: the
+    bundle imported as the reply, or the reply taken for the bundle at HQ, is refused
+    saying what the file is and which one to import, and changes nothing."""
+    a1 = world["a1"]
+    person(a1)
+    bundle_for_hq = device.export_bundle(a1).data
+    err = refused_on_device(a1, bundle_for_hq, NotAReply)
+    named = stick.reply_name(S1.code, 1, "d")
+    assert f"its name begins with “{named[:14]}”" in err.message("en")
+    assert named[:14] in err.message("uz-Cyrl") and named[:14] in err.message("ru")
+    reply = ingest.ingest(world.hq, bundle_for_hq).reply
+    err = refused_at_hq(world, reply, NotADeviceBundle)
+    assert "Give it back to the stronghold" in err.message("en")
 
 
 def test_an_older_reply_is_refused_after_a_newer_one(world):
