@@ -1001,10 +1001,19 @@ def remember_url(reg: Register, url: str) -> None:
 
 def record_error(reg: Register, message: str, *, unconfirmed: str | None = None) -> None:
     """Keep the last error; ``unconfirmed``: a bundle sent over the network that HQ did not
-    answer, so the history does not show it as gone (its changes wait for the next try)."""
+    answer, so the history does not show it as gone (its changes wait for the next try).
+
+    The history keeps the latest unanswered attempt only: offline for a day, the
+    background sync tries some thirty times, and each try would add a row of its own.
+    """
     with reg.write_engine.begin() as conn:
         conn.exec_driver_sql("UPDATE sync_device SET last_error = ? WHERE id = 1", (message,))
         if unconfirmed is not None:
+            conn.exec_driver_sql(
+                "DELETE FROM sync_bundle WHERE direction = 'out' AND bundle_id != ? "
+                "AND json_extract(summary, '$.unconfirmed') = 1",
+                (unconfirmed,),
+            )
             conn.exec_driver_sql(
                 "UPDATE sync_bundle SET summary = json_set(coalesce(summary, '{}'), "
                 "'$.unconfirmed', json('true')) WHERE bundle_id = ? AND direction = 'out'",

@@ -81,6 +81,21 @@ def test_a_refused_connection_is_told_in_the_users_words_and_the_error_kept_by_c
     assert service.status(a1).last_error == "Headquarters cannot be reached (timed out)."
 
 
+def test_tries_hq_never_answered_leave_one_row_in_the_history(live, closed_url):
+    """Offline, the background sync tries again and again: the history shows the latest
+    unanswered try (its changes not confirmed), not a row for each, and keeps what went."""
+    world, server = live
+    a1 = world["a1"]
+    service.sync_now(a1, server.url)
+    answered = service.history(a1)
+    for _ in range(3):
+        with pytest.raises(HqUnreachable):
+            service.sync_now(a1, closed_url, client=once(closed_url))
+    rows = service.history(a1)
+    assert len(rows) == len(answered) + 1 and rows[1:] == answered
+    assert rows[0].direction == "out" and rows[0].summary.get("unconfirmed")
+
+
 def test_an_unknown_name_a_tls_mismatch_and_a_silent_server_have_their_reasons(live):
     world, server = live
     a1 = world["a1"]
