@@ -840,20 +840,12 @@ def _new_by_column(
     changes' keys and lines, without a dict or a tuple per change (at 50,000 rows, that
     work was a third of the import's own). None when the bundle is not all that:
     ``_apply`` then goes change by change, rejecting what it must."""
-    keys, columns = checked.keys, checked.columns
+    keys, columns, ids = checked.keys, checked.columns, checked.rows
     ts, given = keys["t"], keys["r"]
     tables = set(ts)
-    if (
-        "q" not in keys
-        or set(keys["o"]) != {"i"}
-        or not tables <= columns.keys()
-        or tables & (catalog.NATURAL_KEYS.keys() | catalog.REFERENCE_TABLES)
-    ):
+    new = _new_rows(checked)
+    if new is None or "q" not in keys or not tables <= columns.keys():
         return None
-    ids = checked.rows
-    new = {t: set(ids_t) for t, ids_t in ids.items()}
-    if any(len(new[t]) != len(ids[t]) for t in tables):
-        return None  # a row changed twice: merged change by change
     if any(r in new.get(t, ()) for t, r in aliases):
         return None  # a row HQ holds under another id (catalog.NATURAL_KEYS)
     for t in tables:
@@ -1215,25 +1207,20 @@ def _ingest_changes(
 def _logged_audit(outcome: _Outcome) -> int:
     """The audit entries among the accepted changes (every one accepted is logged)."""
     if outcome.log_columns is None:
-        return sum(row[2] == "audit_entry" for row in outcome.log_rows)
+        return sum(row[2] == catalog.AUDIT_TABLE for row in outcome.log_rows)
     tables = outcome.log_columns[2]
     if isinstance(tables, str):
-        return len(outcome.log_columns[0]) if tables == "audit_entry" else 0
-    return tables.count("audit_entry")
+        return len(outcome.log_columns[0]) if tables == catalog.AUDIT_TABLE else 0
+    return tables.count(catalog.AUDIT_TABLE)
 
 
 def _new_rows(parsed: changes.Checked) -> dict[str, set[str]] | None:
     """The rows a bundle inserts, by table, when that is all it does (each row once, in
     tables where HQ may hold the same thing under another id or only HQ writes: never);
     else None."""
-    if set(parsed.keys.get("o", ())) - {"i"} or parsed.rows.keys() & (
-        catalog.NATURAL_KEYS.keys() | catalog.REFERENCE_TABLES
-    ):
+    if parsed.rows.keys() & (catalog.NATURAL_KEYS.keys() | catalog.REFERENCE_TABLES):
         return None
-    out = {t: set(ids) for t, ids in parsed.rows.items()}
-    if sum(map(len, out.values())) != len(parsed):
-        return None
-    return out
+    return parsed.inserted
 
 
 def _applied(conn: Connection, bundle_id: str) -> bool:

@@ -17,7 +17,7 @@ from collections.abc import Iterable, Iterator
 from contextlib import contextmanager
 from datetime import UTC, datetime
 from functools import cache
-from itertools import count, repeat
+from itertools import repeat
 from operator import eq, is_, itemgetter
 from typing import Any
 
@@ -147,7 +147,7 @@ class Store:
                 params = [_unhex(p, blobs) for p in params]
             col_sql = ", ".join(f'"{c}"' for c in cols)
             values = ", ".join(constant.get(c, "?") for c in cols)
-            with self._assumed_new(table):
+            with self._not_new_if_refused(table):
                 self.conn.exec_driver_sql(
                     f'INSERT INTO "{table}" ({col_sql}) VALUES ({values})', params
                 )
@@ -158,7 +158,7 @@ class Store:
             params = list(map(itemgetter(*cols), rows))
             if blobs:
                 params = [_pg_bytea(p, blobs) for p in params]
-            with self._assumed_new(table):
+            with self._not_new_if_refused(table):
                 self._copy(table, cols, params)
 
     def insert_columns(self, table: str, ids: list[str], fields: dict[str, list[Any]]) -> None:
@@ -182,28 +182,17 @@ class Store:
             return
         rest = [c for c in info.kinds if c != "id" and c not in fields]
         if self.sqlite:
-            # A column with one value in every row (those the rows leave out hold their
-            # neutral one) is written into the statement, the others are bound.
-            # (Not for a sync's few rows: SQLite would prepare each bundle's statement anew.)
-            big = len(ids) > 100
-            literal = {c: _constant_literal(v) if big else None for c, v in fields.items()}
-            literal |= {c: _constant_literal((neutral[c],)) if big else None for c in rest}
-            bound = [c for c in ("id", *fields, *rest) if literal.get(c) is None]
-            constant = [c for c in literal if literal[c] is not None]
-            col_sql = ", ".join(f'"{c}"' for c in (*bound, *constant))
-            marks = ", ".join(["?"] * len(bound) + [literal[c] for c in constant])
-            columns = [
-                ids if c == "id" else fields[c] if c in fields else [neutral[c]] * len(ids)
-                for c in bound
-            ]
-            with self._assumed_new(table):
+            # The columns the rows leave out hold their neutral value in every row.
+            names = ["id", *fields, *rest]
+            marks, params = _by_column([ids, *fields.values(), *(neutral[c] for c in rest)])
+            col_sql = ", ".join(f'"{c}"' for c in names)
+            with self._not_new_if_refused(table):
                 self.conn.exec_driver_sql(
-                    f'INSERT INTO "{table}" ({col_sql}) VALUES ({marks})',
-                    list(zip(*columns, strict=True)),
+                    f'INSERT INTO "{table}" ({col_sql}) VALUES ({marks})', params
                 )
             return
         same = ([neutral[c]] * len(ids) for c in rest)
-        with self._assumed_new(table):
+        with self._not_new_if_refused(table):
             self._copy(
                 table,
                 ["id", *fields, *rest],
@@ -211,7 +200,7 @@ class Store:
             )
 
     @contextmanager
-    def _assumed_new(self, table: str) -> Iterator[None]:
+    def _not_new_if_refused(self, table: str) -> Iterator[None]:
         """Around an insert of new rows: for rows taken to be new without a lookup
         (``new_rows``), a refusal is NotNew, and the bundle is applied again with the
         lookup, which refuses what it must the usual way."""
@@ -361,25 +350,12 @@ class Store:
             self.log_changes(list(zip(*full, strict=True)))
             return
         first = self.take_numbers(n)
-        # A column with one value for the whole bundle (the stronghold, table, origin and
-        # time, usually) is written into the statement once, not bound for every row.
-        # (Not for a sync's few rows: SQLite would prepare each bundle's statement anew.)
-        literals = {}
-        for i, values in enumerate(columns) if n > 100 else ():
-            if not isinstance(values, list):
-                literals[i] = _constant_literal((values,))
-            elif i in (1, 2, 6, 8):
-                literals[i] = _constant_literal(values)
-        bound = [
-            values if isinstance(values, list) else repeat(values, n)
-            for i, values in enumerate(columns)
-            if literals.get(i) is None
-        ]
-        marks = ", ".join(literals.get(i) or "?" for i in range(len(columns)))
+        # The stronghold, table, origin and time are usually the same for the whole bundle.
+        marks, params = _by_column([list(range(first, first + n)), *columns])
         self.conn.exec_driver_sql(
             "INSERT INTO hq_change (server_seq, change_id, stronghold_code, tbl, row_id, hlc, "
-            f"payload, origin, origin_seq, received_at) VALUES (?, {marks})",
-            list(zip(count(first), *bound)),  # column by column, not a tuple per row
+            f"payload, origin, origin_seq, received_at) VALUES ({marks})",
+            params,
         )
 
     def _copy(self, table: str, cols: list[str], rows: list[tuple]) -> None:
@@ -437,6 +413,25 @@ _NUMBER_AND_LOG = (
 _HISTORY = (
     "SELECT row_id, hlc, payload FROM hq_change WHERE tbl = %s AND row_id = ANY(CAST(%s AS text[]))"
 )
+
+
+def _by_column(columns: list[Any]) -> tuple[str, list[tuple]]:
+    """An INSERT's VALUES marks and its parameters, for rows given by column: each a list
+    with a value per row, or one value for every row. A column with one value in every
+    row is written into the statement once, not bound for every row; but not for a sync's
+    few rows (100 or fewer), whose statement SQLite would otherwise prepare anew for every
+    bundle."""
+    n = max(len(c) for c in columns if isinstance(c, list))
+    literals = [
+        _constant_literal(c if isinstance(c, list) else (c,)) if n > 100 else None for c in columns
+    ]
+    bound = [
+        c if isinstance(c, list) else repeat(c, n)
+        for c, literal in zip(columns, literals, strict=True)
+        if literal is None
+    ]
+    marks = ", ".join(literal or "?" for literal in literals)
+    return marks, list(zip(*bound, strict=True))  # column by column, not a tuple per row
 
 
 def _constant_literal(values: Iterable[Any]) -> str | None:

@@ -205,9 +205,10 @@ def _source(s: Session, kind: str, record_id: uuid.UUID):
     """The record a document of ``kind`` is printed from. An id of another kind of
     record (a person's, given to print a warning) is refused saying what it is."""
     model = RECORD_KINDS[kind]
-    obj = s.get(model, record_id)
-    if obj is not None and not obj.deleted:
-        return obj
+    try:
+        return _get(s, model, record_id)
+    except NotFoundError:
+        pass
     for other in {*RECORD_KINDS.values(), Household, FamilyDispute} - {model}:
         found = s.get(other, record_id)
         if found is not None and not found.deleted:

@@ -40,8 +40,10 @@ NOT_REPLICATED = frozenset({"local_state"})
 
 # HQ's reference data, shared by every stronghold: only HQ writes it.
 REFERENCE_TABLES = frozenset({"region", "district", "makhalla", "order_duration"})
+# The audit log: it travels with the users' changes, but is not counted as one of them.
+AUDIT_TABLE = "audit_entry"
 # Never changed once written: a correction is a new document.
-IMMUTABLE_TABLES = frozenset({"issued_document", "audit_entry"})
+IMMUTABLE_TABLES = frozenset({"issued_document", AUDIT_TABLE})
 # Only added (or tombstoned): two computers recording visits never merge fields.
 INSERT_ONLY_TABLES = frozenset({"household_visit", "check_in", "visit_person"})
 TOMBSTONE_FIELDS = frozenset({"deleted", "updated_at"})

@@ -280,7 +280,7 @@ def pending_count(conn: Connection, *, with_audit: bool = False) -> int:
     command adds (a login, an export) and which travel along with the next bundle."""
     sql = f"SELECT count(*) FROM sync_change WHERE {PENDING}"
     if not with_audit:
-        sql += " AND tbl != 'audit_entry'"
+        sql += f" AND tbl != '{catalog.AUDIT_TABLE}'"
     return conn.exec_driver_sql(sql).scalar()
 
 
@@ -345,7 +345,7 @@ def _pending_lines(conn: Connection) -> _Pending:
     rows = raw.execute(
         f"SELECT n, seq, CAST({_LINE_SQL} AS BLOB), "
         "CASE WHEN op = 'i' THEN NULL ELSE tbl || ' ' || row_id END, "
-        "tbl = 'audit_entry' "
+        f"tbl = '{catalog.AUDIT_TABLE}' "
         f"FROM sync_change WHERE {PENDING} ORDER BY seq, n"
     ).fetchall()
     if not rows:
@@ -908,7 +908,7 @@ def _import_reply(
             # travel along are not the user's changes.
             acked = conn.exec_driver_sql(
                 "SELECT count(*) FROM sync_change WHERE origin IS NULL AND seq > ? AND seq <= ? "
-                "AND tbl != 'audit_entry'",
+                f"AND tbl != '{catalog.AUDIT_TABLE}'",
                 (state.acked_upto, acked_upto),
             ).scalar()
             conn.exec_driver_sql(
