@@ -52,7 +52,11 @@ Progress = Callable[[int, int], None]
 CHUNK = 500
 
 LOCAL, REJECTED, RECEIVED = 0, 2, 3  # sync_change.state (capture.py)
-PENDING = "origin IS NULL AND state = 0 AND seq > (SELECT acked_upto FROM sync_device WHERE id = 1)"
+# (Before enrolment there is no sync_device row: everything logged waits for HQ.)
+PENDING = (
+    "origin IS NULL AND state = 0 "
+    "AND seq > COALESCE((SELECT acked_upto FROM sync_device WHERE id = 1), 0)"
+)
 # This computer's number among its stronghold's (1, 2, ...), given by HQ in every reply and
 # kept in local_state (never synced): the numbers of the documents it issues carry it, so
 # two computers working apart never issue the same one (app/services/documents.py).

@@ -375,10 +375,11 @@ def sync_now(
         if progress:
             progress(2, 3)
         applied = device.import_reply(reg, reply, transport="net", cancel=cancel, progress=applying)
-    except DeviceRevoked as err:
-        device.mark_revoked(reg, stored(err))
-        raise
     except SyncError as err:
+        if isinstance(err, DeviceRevoked):
+            device.mark_revoked(reg, stored(err))
+        # The history says HQ did not take the bundle (refused or never answered): its
+        # changes still wait here.
         device.record_error(
             reg, stored(err), unconfirmed=exported.bundle_id if exported is not None else None
         )

@@ -420,6 +420,10 @@ def test_a_revoked_computer_enrols_again_and_nothing_is_sent_twice(live):
     with pytest.raises(DeviceRevoked):
         service.sync_now(a1, server.url, client=quick(server.url))
     assert service.status(a1).state == "revoked"
+    # The refused bundle is not shown as gone: its change still waits here.
+    refused = service.history(a1)[0]
+    assert refused.direction == "out" and refused.summary.get("unconfirmed")
+    assert service.status(a1).pending == 1
     code = admin.new_enrolment_code(world.hq, S1.code)
     st = service.enrol_online(a1, server.url, code, client=quick(server.url))
     assert st.enrolled

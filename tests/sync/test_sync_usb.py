@@ -59,6 +59,25 @@ def test_a_record_travels_to_the_other_computer_of_the_stronghold(world, tmp_pat
     assert not any(k[1] == p.id.hex for k in rows_of(world["b1"].engine, S2.code))
 
 
+def test_a_computer_not_yet_enrolled_counts_all_its_records_as_waiting(world, tmp_path):
+    """Before enrolment everything typed waits for HQ: the status said 0 (the count
+    compared with a sync_device row that does not exist yet) for a full register."""
+    hq = world.hq
+    reg = new_register(tmp_path / "new", S1, "yangi")
+    try:
+        first = service.status(reg).pending  # the register's user and settings
+        person(reg, surname="Olimov")
+        person(reg, surname="Nazarov")
+        st = service.status(reg)
+        assert st.state == "not_enrolled" and first > 0 and st.pending == first + 2
+        enrol_by_usb(hq, reg)
+        assert service.status(reg).pending == st.pending
+        report = service.export_to_file(reg, tmp_path)
+        assert report.sent == st.pending  # what the status announced is what went
+    finally:
+        reg.close()
+
+
 def test_status_and_history_report_what_went_and_came(world):
     a1 = world["a1"]
     person(a1)

@@ -191,6 +191,8 @@ def test_enrol_with_key_file_then_first_stick_round_completes_it(
         )
         assert page.enrol_button.isVisible()  # a mistyped code can still be replaced
         assert any("Enrolment started" in t for t in seams_rec.infos)
+        # The report box says so too, not "Nothing sent or received yet".
+        assert "Enrolment started" in page.report.toPlainText()
         assert _top_widths(page) == widths  # nothing moved with the longer status
 
         stick = tmp_path / "stick"
@@ -358,7 +360,8 @@ def test_not_enrolled_is_said_before_the_folder_dialog_in_the_windows_words(
         page.enrol_button.click()
         qtbot.waitUntil(lambda: service.status(reg).state == "pending", timeout=10_000)
         wait_idle(qtbot)
-        assert page.report.toPlainText() == ""
+        # The refusal is gone from the report box, which says what happened instead.
+        assert page.report.toPlainText().startswith("Enrolment started")
     finally:
         hq.close()
 

@@ -481,15 +481,14 @@ class SyncPage(Page):
         def done(st: Any) -> None:
             # What the report box said (most often "not enrolled") is no longer so.
             self.last_report = None
-            self.report.clear()
             self._busy(False)
             self.ctx.hub.changed.emit("sync")
             if st.state == "enrolled":  # online: HQ took the code at once
-                seams.show_info(self, _("This computer is now enrolled at headquarters."))
+                text = _("This computer is now enrolled at headquarters.")
             else:
-                seams.show_info(
-                    self, _("Enrolment started. Export to the stick (or Sync now) to finish it.")
-                )
+                text = _("Enrolment started. Export to the stick (or Sync now) to finish it.")
+            self.report.setPlainText(text)
+            seams.show_info(self, text)
 
         def failed(exc: BaseException) -> None:
             from app.errors import TayanchError
