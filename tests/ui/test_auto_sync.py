@@ -92,6 +92,22 @@ def test_changes_go_to_hq_by_themselves_and_a_dropped_hq_is_retried(
     assert auto.schedule.failures == 0
 
 
+def test_a_background_sync_with_nothing_to_send_shows_on_the_sync_screen(
+    qtbot, auto_window, live
+):
+    """The screen open on "Sync" showed "Last sync: never" and no row for a background
+    sync that sent and received nothing new, while the status bar said "Synced"."""
+    _try_now(qtbot, auto_window, "ok")  # what waited since the world was made goes
+    page = auto_window.go("sync")
+    wait_idle(qtbot)
+    rows = len(page.history.source.rows)
+    _try_now(qtbot, auto_window, "ok")  # nothing new either way
+    qtbot.waitUntil(lambda: len(page.history.source.rows) > rows, timeout=10_000)
+    assert page.history.source.rows[0].direction in ("in", "out")
+    st = service.status(live[0]["a1"])
+    assert page.last_sync_label.text() != "never" and st.last_sync_at is not None
+
+
 def test_a_failed_sync_now_is_said_in_the_status_bar_too(qtbot, auto_window, live, seams_rec):
     """ "Synced with HQ at 08:09" must not stay after "Sync now" found HQ gone."""
     _try_now(qtbot, auto_window, "ok")
@@ -110,6 +126,23 @@ def test_a_failed_sync_now_is_said_in_the_status_bar_too(qtbot, auto_window, liv
     qtbot.waitUntil(lambda: bool(page.history.source.rows), timeout=10_000)
     newest = page.history.source.rows[0]
     assert newest.direction == "out" and "not confirmed by HQ" in page._summary_text(newest)
+
+
+def test_a_background_failure_after_sync_now_is_not_shown_under_a_full_bar(
+    qtbot, auto_window, live, ui_settings
+):
+    world, server = live
+    page = auto_window.go("sync")
+    wait_idle(qtbot)
+    page.url.setText(server.url)
+    with qtbot.waitSignal(page.finished, timeout=30_000):
+        page.sync_button.click()
+    wait_idle(qtbot)
+    assert page.progress.isVisible() and page.progress.value() == page.progress.maximum()
+    ui_settings.hq_url = "http://127.0.0.1:9"  # then HQ goes out of reach
+    _try_now(qtbot, auto_window, "retry")
+    qtbot.waitUntil(lambda: page.error_label.isVisible(), timeout=10_000)
+    assert not page.progress.isVisible()  # the red line alone says how the last try went
 
 
 def test_a_revoked_computer_stops_trying_and_says_where_to_look(qtbot, auto_window, live):

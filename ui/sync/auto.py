@@ -138,6 +138,9 @@ class AutoSync(QObject):
         self._synced(report)
         if report.received or report.acknowledged or report.sent:
             self.ctx.hub.changed.emit("sync")  # screens show what came; counts follow
+        else:
+            # Nothing came or went, but the Sync screen's last sync and history changed.
+            self.ctx.hub.changed.emit("sync_attempt")
 
     def _failed(self, exc: BaseException) -> None:
         from app.errors import TayanchError
@@ -171,7 +174,7 @@ class AutoSync(QObject):
         else:
             self._arm(event.next_attempt_in)
             self._set_state("retry")
-        self.ctx.hub.changed.emit("sync_attempt")  # the Sync screen shows the last error
+        self.ctx.hub.changed.emit("sync_failed")  # the Sync screen shows the last error
 
     def after_manual(self, report: Any) -> None:
         """The Sync screen's "Sync now" succeeded: it counts as ours."""

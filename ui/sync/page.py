@@ -246,6 +246,13 @@ class SyncPage(Page):
         self.progressed.connect(self._show_progress)
         self._busy(False)
 
+    def _on_changed(self, table: str) -> None:
+        if table == "sync_failed" and self._cancel is None:
+            # A background try failed after the page's last trip: the full bar would still
+            # say that trip went through, under the red line of the failure.
+            self.progress.hide()
+        super()._on_changed(table)
+
     # --- loading -------------------------------------------------------------------------
 
     def reload(self) -> None:
