@@ -92,9 +92,7 @@ def test_changes_go_to_hq_by_themselves_and_a_dropped_hq_is_retried(
     assert auto.schedule.failures == 0
 
 
-def test_a_background_sync_with_nothing_to_send_shows_on_the_sync_screen(
-    qtbot, auto_window, live
-):
+def test_a_background_sync_with_nothing_to_send_shows_on_the_sync_screen(qtbot, auto_window, live):
     """The screen open on "Sync" showed "Last sync: never" and no row for a background
     sync that sent and received nothing new, while the status bar said "Synced"."""
     _try_now(qtbot, auto_window, "ok")  # what waited since the world was made goes
