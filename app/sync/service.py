@@ -124,13 +124,29 @@ class BundleRecord:
     summary: dict
 
 
+# A network trip that carried nothing: the background sync makes one every 15 minutes,
+# and twenty of them would hide yesterday's stick from the history.
+_EMPTY_NET_TRIP = """transport = 'net' AND (
+    (direction = 'out' AND coalesce(json_extract(summary, '$.changes'), 0) = 0
+        AND json_extract(summary, '$.unconfirmed') IS NULL)
+    OR (direction = 'in'
+        AND coalesce(json_extract(summary, '$.received'), 0)
+            = coalesce(json_extract(summary, '$.skipped'), 0)
+        AND coalesce(json_extract(summary, '$.conflicts'), 0) = 0
+        AND coalesce(json_extract(summary, '$.acknowledged'), 0) = 0
+        AND coalesce(json_extract(summary, '$.rejected'), 0) = 0))"""
+
+
 def history(reg: Register, limit: int = 20) -> list[BundleRecord]:
-    """The last bundles that went and came, newest first (the Sync screen's report)."""
+    """The last bundles that went and came, newest first (the Sync screen's report):
+    the latest trip whatever it carried, and before it those that carried something (a
+    network trip with nothing to send or receive is left out)."""
     require_permission(reg, "read")
     with reg.engine.connect() as conn:
         rows = conn.exec_driver_sql(
             "SELECT bundle_id, direction, at, transport, summary FROM sync_bundle "
-            "ORDER BY at DESC LIMIT ?",
+            "WHERE rowid IN (SELECT rowid FROM sync_bundle ORDER BY at DESC LIMIT 2) "
+            f"OR NOT ({_EMPTY_NET_TRIP}) ORDER BY at DESC LIMIT ?",
             (limit,),
         ).fetchall()
     return [BundleRecord(r[0], r[1], _dt(r[2]), r[3], json.loads(r[4])) for r in rows]

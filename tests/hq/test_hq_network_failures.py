@@ -9,6 +9,7 @@ import pytest
 
 from app.hq import admin
 from app.i18n import DEFAULT_LANGUAGE, set_language, translator
+from app.services.persons import persons
 from app.sync import codes, device, service
 from app.sync.client import HqClient
 from app.sync.errors import (
@@ -86,14 +87,33 @@ def test_tries_hq_never_answered_leave_one_row_in_the_history(live, closed_url):
     unanswered try (its changes not confirmed), not a row for each, and keeps what went."""
     world, server = live
     a1 = world["a1"]
+    persons.create(a1, surname="Tarixov", given_name="Anvar", birth_date="01.01.1980", sex="m")
     service.sync_now(a1, server.url)
     answered = service.history(a1)
+    assert answered[0].summary["acknowledged"] == 1 and answered[1].summary["changes"] == 1
     for _ in range(3):
         with pytest.raises(HqUnreachable):
             service.sync_now(a1, closed_url, client=once(closed_url))
     rows = service.history(a1)
     assert len(rows) == len(answered) + 1 and rows[1:] == answered
     assert rows[0].direction == "out" and rows[0].summary.get("unconfirmed")
+
+
+def test_the_history_leaves_out_trips_that_carried_nothing_but_the_latest(live):
+    """The background sync's trip every 15 minutes, most of them empty, pushed yesterday's
+    stick and the trips that carried something out of the twenty rows shown."""
+    world, server = live
+    a1 = world["a1"]
+    persons.create(a1, surname="Tarixov", given_name="Anvar", birth_date="01.01.1980", sex="m")
+    service.sync_now(a1, server.url)
+    carried = service.history(a1)[:2]
+    for _ in range(25):
+        service.sync_now(a1, server.url)  # nothing new either way
+    rows = service.history(a1)
+    assert rows[2:4] == carried  # still there, under the latest trip
+    latest = rows[:2]
+    assert [r.direction for r in latest] == ["in", "out"]
+    assert latest[1].summary["changes"] == 0 and latest[0].summary["received"] == 0
 
 
 def test_an_unknown_name_a_tls_mismatch_and_a_silent_server_have_their_reasons(live):

@@ -83,6 +83,8 @@ def test_stick_round_trip_reports_what_went_and_came(
     )
     directions = [b.direction for b in page.history.source.rows[:2]]
     assert directions == ["in", "out"]
+    # The reply's row says what HQ took, in the numbers the export's row gave.
+    assert f"confirmed by HQ: {pending}" in page._summary_text(page.history.source.rows[0])
     assert page.progress.value() == page.progress.maximum()
 
     # The same reply again changes nothing and says so.

@@ -315,6 +315,8 @@ class SyncPage(Page):
         ):
             if key in s:
                 parts.append(caption.format(n=s[key]))
+        if s.get("acknowledged"):  # HQ's answer took this computer's changes off the list
+            parts.append(_("confirmed by HQ: {n}").format(n=s["acknowledged"]))
         if s.get("unconfirmed"):
             # HQ did not answer: the changes are still waiting here, not gone.
             parts.append(_("not confirmed by HQ"))
