@@ -118,6 +118,10 @@ def test_a_failed_sync_now_is_said_in_the_status_bar_too(qtbot, auto_window, liv
         page.sync_button.click()
     wait_idle(qtbot)
     assert len(seams_rec.errors) == 1  # the Sync screen's own dialog, once
+    # The report box says what went wrong; the red line under the status does not repeat it.
+    qtbot.waitUntil(lambda: page.error_label.text() != "", timeout=10_000)
+    assert page.error_label.text() == page.report.toPlainText()
+    assert not page.error_label.isVisible()
     assert auto_window.auto_sync.state == "retry"
     assert indicator.text().startswith("HQ not reached; next try at ")
     # The history does not show the bundle HQ never answered as gone.

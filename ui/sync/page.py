@@ -280,7 +280,10 @@ class SyncPage(Page):
         self.last_sync_label.setText(fmt_datetime(st.last_sync_at) or _("never"))
         self.conflicts_label.setText(str(st.open_conflicts))
         self.error_label.setText(st.last_error or "")
-        self.error_label.setVisible(bool(st.last_error))
+        # Not twice: after the page's own trip failed, the report box says the same.
+        self.error_label.setVisible(
+            bool(st.last_error) and st.last_error.strip() != self.report.toPlainText().strip()
+        )
         # A pending request may carry a mistyped code, which only HQ can tell: enrolling
         # again replaces it (the device keeps its keys), so the button stays.
         self.enrol_button.setText(
