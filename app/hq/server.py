@@ -32,6 +32,7 @@ from fastapi import FastAPI, Header, Request
 from fastapi.exception_handlers import http_exception_handler
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse, Response
+from fastapi_offline import FastAPIOffline
 from pydantic import BaseModel, Field
 from sqlalchemy import delete, select
 from starlette.datastructures import Headers
@@ -296,7 +297,9 @@ def create_app(
         if owned:
             state["hq"].close()
 
-    app = FastAPI(
+    # FastAPI as usual, but /docs and /redoc load their scripts from this service
+    # (fastapi_offline's copies), not from a CDN on the internet.
+    app = FastAPIOffline(
         title="Tayanch headquarters",
         version=__version__,
         description=__doc__,

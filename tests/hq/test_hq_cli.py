@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import json
 import os
+import re
 import signal
 import socket
 import subprocess
@@ -289,6 +290,16 @@ def test_hq_serve_runs_uvicorn(tmp_path):
                 time.sleep(0.2)
         with urllib.request.urlopen(f"http://127.0.0.1:{port}/openapi.json", timeout=5) as r:
             assert "/v1/sync" in json.loads(r.read())["paths"]
+        # The API pages work without the internet: their scripts come from the service.
+        for page in ("/docs", "/redoc"):
+            with urllib.request.urlopen(f"http://127.0.0.1:{port}{page}", timeout=5) as r:
+                html = r.read().decode()
+            assert "https://" not in html and "http://" not in html, page
+            assets = re.findall(r'(?:src|href)="(/[^"]+\.(?:js|css))"', html)
+            assert any(a.endswith(".js") for a in assets), html
+            for asset in assets:
+                with urllib.request.urlopen(f"http://127.0.0.1:{port}{asset}", timeout=5) as r:
+                    assert r.status == 200 and len(r.read()) > 10_000, asset
     finally:
         os.kill(proc.pid, signal.SIGTERM)
         proc.wait(timeout=20)
