@@ -277,6 +277,7 @@ class Exported:
     first_seq: int | None
     last_seq: int | None
     records: int = 0  # the changes that are not audit entries ("not yet sent" counts these)
+    more: bool = False  # a ``limit`` left pending changes for another bundle
 
 
 def pending_count(conn: Connection, *, with_audit: bool = False) -> int:
@@ -341,8 +342,8 @@ class _Pending(NamedTuple):
     last: int | None
 
 
-def _pending_lines(conn: Connection) -> _Pending:
-    """The pending changes, read in one pass over the log."""
+def _pending_lines(conn: Connection, up_to: int | None = None) -> _Pending:
+    """The pending changes (numbered ``up_to`` at most), read in one pass over the log."""
     raw = conn.connection.dbapi_connection
     # The fourth column is set for updates and deletes only (their bases are looked up);
     # the fifth marks an audit entry, which ``records`` leaves out.
@@ -350,7 +351,8 @@ def _pending_lines(conn: Connection) -> _Pending:
         f"SELECT n, seq, CAST({_LINE_SQL} AS BLOB), "
         "CASE WHEN op = 'i' THEN NULL ELSE tbl || ' ' || row_id END, "
         f"tbl = '{catalog.AUDIT_TABLE}' "
-        f"FROM sync_change WHERE {PENDING} ORDER BY seq, n"
+        f"FROM sync_change WHERE {PENDING} AND seq <= ? ORDER BY seq, n",
+        (up_to if up_to is not None else 2**62,),
     ).fetchall()
     if not rows:
         return _Pending([], 0, 0, None, None)
@@ -374,8 +376,11 @@ def export_bundle(
     sink: Callable[[bytes], None] | None = None,
     progress: Progress | None = None,
     cancel: threading.Event | None = None,
+    limit: int | None = None,
 ) -> Exported:
-    """Seal every change HQ has not acknowledged, with the pull cursor, into a bundle.
+    """Seal every change HQ has not acknowledged, with the pull cursor, into a bundle;
+    with ``limit``, the oldest of them, about that many (``Exported.more`` says whether
+    others wait for the next bundle).
 
     A lost stick loses nothing: the same changes go again in the next bundle until HQ's
     reply acknowledges them. ``sink`` (writing the file) runs before the export is
@@ -384,7 +389,8 @@ def export_bundle(
     with changes.gc_paused(), reg.write_engine.begin() as conn:
         state = require_state(conn)
         _check_cancel(cancel)
-        lines, total, records, first, last = _pending_lines(conn)
+        up_to, more = _cut(conn, limit) if limit else (None, False)
+        lines, total, records, first, last = _pending_lines(conn, up_to)
         _check_cancel(cancel)
         clock = conn.exec_driver_sql("SELECT seq FROM sync_clock WHERE id = 1").scalar()
         seq = max(state.export_seq + 1, hlc.now_ms())
@@ -432,7 +438,27 @@ def export_bundle(
     if progress:
         progress(total, total)
     log.info("bundle exported: %d changes, %d bytes", total, len(data))
-    return Exported(data, bundle_id, seq, total, header["first"], header["last"], records)
+    return Exported(data, bundle_id, seq, total, header["first"], header["last"], records, more)
+
+
+def _cut(conn: Connection, limit: int) -> tuple[int | None, bool]:
+    """Where a bundle of about ``limit`` pending changes ends: the number of its last
+    change (None: all of them fit), and whether users' changes remain after it (audit
+    entries alone wait for the next sync, as always: each bundle adds one). The cut
+    falls between numbers, never inside one: HQ confirms a bundle up to its last number."""
+    raw = conn.connection.dbapi_connection
+    row = raw.execute(
+        f"SELECT seq FROM sync_change WHERE {PENDING} ORDER BY seq, n LIMIT 1 OFFSET ?",
+        (max(0, limit - 1),),
+    ).fetchone()
+    if row is None:
+        return None, False
+    more = raw.execute(
+        f"SELECT EXISTS (SELECT 1 FROM sync_change WHERE {PENDING} AND seq > ? "
+        f"AND tbl != '{catalog.AUDIT_TABLE}')",
+        (row[0],),
+    ).fetchone()[0]
+    return (row[0], True) if more else (None, False)
 
 
 # --- applying HQ's changes ---------------------------------------------------------------

@@ -229,11 +229,11 @@ class SyncReport:
         return "\n".join(self.lines)
 
 
-def _sent_lines(report: SyncReport, exported: device.Exported, *, by_stick: bool) -> None:
+def _sent_lines(report: SyncReport, records: int, size: int, *, by_stick: bool) -> None:
     """What went (or is on its way on a stick), counted as "Not yet sent to HQ" counts:
-    without the audit entries that travel along."""
-    n = report.sent = exported.records
-    report.bundle_bytes = len(exported.data)
+    without the audit entries that travel along; ``size``: the bundles' bytes."""
+    n = report.sent = records
+    report.bundle_bytes = size
     if by_stick and n == 0:
         # Still worth carrying: HQ's answer brings the other computers' work.
         line = _(
@@ -317,7 +317,7 @@ def export_to_file(
             progress=progress,
             cancel=cancel,
         )
-    _sent_lines(report, exported, by_stick=True)
+    _sent_lines(report, exported.records, len(exported.data), by_stick=True)
     report.lines.append(
         _("Written to {path}. Take it to the district office.").format(path=written[0])
     )
@@ -351,6 +351,12 @@ def import_file(
     return report
 
 
+# Changes per network bundle. A first sync (a whole register) goes in several bundles,
+# each confirmed by HQ before the next: on a poor link a dropped connection costs one
+# bundle (about 400 KB), and the next try goes on from there instead of from the start.
+NET_BATCH = 5000
+
+
 def sync_now(
     reg: Register,
     url: str | None = None,
@@ -358,12 +364,15 @@ def sync_now(
     progress: Progress | None = None,
     cancel: threading.Event | None = None,
     client: HqClient | None = None,
+    batch: int = NET_BATCH,
 ) -> SyncReport:
     """Send this computer's changes to HQ and apply HQ's answer, over the network.
 
-    A dropped connection is retried with the same bundle, which HQ recognises, so
-    nothing is applied twice; if HQ stays out of reach nothing is lost: the changes
-    wait for the next try (or a stick).
+    Up to ``batch`` changes go in a bundle; more wait for the bundles after it, each
+    sent once HQ has confirmed the one before. A dropped connection is retried with the
+    same bundle, which HQ recognises, so nothing is applied twice; if HQ stays out of
+    reach nothing is lost: the changes not yet confirmed wait for the next try (or a
+    stick).
     """
     require_permission(reg, "sync")
     state = device.state_of(reg)
@@ -374,23 +383,40 @@ def sync_now(
         raise NoHqAddress()
     url = check_url(url)
     client = client or HqClient(url, cancel=cancel)
-    report = SyncReport()
+    with reg.engine.connect() as conn:
+        bundles = max(1, -(-device.pending_count(conn, with_audit=True) // batch))
+    done = 0  # bundles sent and answered
+    sent = size = 0
+    answers: list[device.Applied] = []
     exported = None
 
-    def applying(done: int, total: int) -> None:
-        # The last third of the bar: a first sync may bring a whole stronghold.
-        if progress and total:
-            progress(2 * total + done, 3 * total)
+    def step(fraction: float) -> None:
+        # Each bundle a third of its share of the bar for each of its three steps (the
+        # last, applying HQ's answer, may bring a whole stronghold).
+        if progress:
+            progress(round(1000 * (done + fraction) / bundles), 1000)
 
     try:
-        exported = device.export_bundle(reg, transport="net", cancel=cancel)
-        _sent_lines(report, exported, by_stick=False)
-        if progress:
-            progress(1, 3)
-        reply = client.sync(exported.data, state.keys, state.device_id)
-        if progress:
-            progress(2, 3)
-        applied = device.import_reply(reg, reply, transport="net", cancel=cancel, progress=applying)
+        while True:
+            acked_before = device.state_of(reg).acked_upto
+            exported = device.export_bundle(reg, transport="net", cancel=cancel, limit=batch)
+            sent, size = sent + exported.records, size + len(exported.data)
+            step(1 / 3)
+            reply = client.sync(exported.data, state.keys, state.device_id)
+            step(2 / 3)
+            answers.append(
+                device.import_reply(
+                    reg,
+                    reply,
+                    transport="net",
+                    cancel=cancel,
+                    progress=lambda d, t: step((2 + d / t) / 3) if t else None,
+                )
+            )
+            done += 1
+            if not exported.more or device.state_of(reg).acked_upto <= acked_before:
+                break  # all of it went (or HQ confirmed nothing: no endless round)
+            bundles = max(bundles, done + 1)
     except SyncError as err:
         if isinstance(err, DeviceRevoked):
             device.mark_revoked(reg, stored(err))
@@ -402,7 +428,27 @@ def sync_now(
         raise
     if url != state.hq_url:
         device.remember_url(reg, url)
-    _received_lines(report, applied)
+    report = SyncReport()
+    _sent_lines(report, sent, size, by_stick=False)
+    _received_lines(report, _together(answers))
     if progress:
-        progress(3, 3)
+        progress(1000, 1000)
     return report
+
+
+def _together(answers: list[device.Applied]) -> device.Applied:
+    """HQ's answers to the bundles of one sync, counted as one."""
+    if len(answers) == 1:
+        return answers[0]
+    total = device.Applied(already_applied=all(a.already_applied for a in answers))
+    for a in answers:
+        total.received += a.received
+        total.skipped += a.skipped
+        total.inserted += a.inserted
+        total.updated += a.updated
+        total.conflicts += a.conflicts
+        total.parked += a.parked
+        total.acknowledged += a.acknowledged
+        total.rejected.extend(a.rejected)
+        total.enrolled = total.enrolled or a.enrolled
+    return total

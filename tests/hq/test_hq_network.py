@@ -19,7 +19,7 @@ from app.services import documents
 from app.services.persons import persons
 from app.sync import catalog, device, service
 from app.sync.client import AUTH_HEADER, HqClient, auth_header, parse_auth
-from app.sync.errors import DeviceRevoked, EnrolCodeInvalid, EnrolOtherHq
+from app.sync.errors import DeviceRevoked, EnrolCodeInvalid, EnrolOtherHq, HqUnreachable
 from tests.hq.conftest import LiveServer, sync_auth
 from tests.sync.world import S1, new_register, rows_of
 
@@ -456,3 +456,77 @@ def test_the_report_counts_sent_and_confirmed_changes_alike(live):
     two = service.sync_now(a1, server.url, client=quick(server.url))
     assert (two.sent, two.acknowledged) == (2, 2)
     assert service.status(a1).pending == 0
+
+
+class LinkLostAfter(HqClient):
+    """A link that carries ``ok`` syncs, then goes down (a closed port answers nothing)."""
+
+    def __init__(self, url: str, ok: int, closed_url: str) -> None:
+        super().__init__(url, retries=1, backoff=0.01, timeout=30)
+        self.ok, self.closed_url, self.sent = ok, closed_url.rstrip("/"), []
+
+    def sync(self, data, keys, device_id):
+        if len(self.sent) == self.ok:
+            self.url = self.closed_url
+        self.sent.append(len(data))
+        return super().sync(data, keys, device_id)
+
+
+def _closed_port_url() -> str:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return f"http://127.0.0.1:{s.getsockname()[1]}"
+
+
+def _outs(reg, n: int) -> list[int]:
+    """The changes of the last ``n`` bundles that went to HQ, newest first."""
+    return [h.summary["changes"] for h in service.history(reg, 60) if h.direction == "out"][:n]
+
+
+def test_a_backlog_goes_in_bundles_and_a_lost_link_resumes_after_the_last_confirmed(live):
+    """A whole register's first sync, on a link that drops: each bundle HQ confirmed stays
+    confirmed, and the next try sends only what is left, once."""
+    world, server = live
+    a1 = world["a1"]
+    service.sync_now(a1, server.url, client=quick(server.url))  # what waited before
+    made = [person(a1, f"Navbat{i}").id for i in range(7)]
+    link = LinkLostAfter(server.url, 2, _closed_port_url())
+    with pytest.raises(HqUnreachable):
+        service.sync_now(a1, server.url, client=link, batch=3)
+    # Two bundles went and were confirmed; the third did not get through.
+    assert len(link.sent) == 3
+    unconfirmed, *confirmed = _outs(a1, 3)
+    left = service.status(a1).pending
+    assert all(n > 0 for n in confirmed) and sum(confirmed) == 7 - left and left > 0
+    assert service.history(a1)[0].summary.get("unconfirmed")
+
+    report = service.sync_now(a1, server.url, client=quick(server.url), batch=3)
+    assert report.sent == left and service.status(a1).pending == 0
+    with world.hq.engine.connect() as conn:
+        t = catalog.tables()["person"].table
+        at_hq = {r[0] for r in conn.execute(select(t.c.id).where(t.c.id.in_(made)))}
+        dupes = conn.exec_driver_sql(
+            "SELECT count(*) FROM (SELECT change_id FROM hq_change GROUP BY change_id "
+            "HAVING count(*) > 1) AS d"
+        ).scalar()
+    assert at_hq == set(made) and dupes == 0
+    seqs = hq_changes(world)
+    assert seqs == list(range(1, len(seqs) + 1))
+
+
+def test_one_sync_of_several_bundles_reports_them_as_one(live):
+    world, server = live
+    a1 = world["a1"]
+    service.sync_now(a1, server.url, client=quick(server.url))
+    for i in range(5):
+        person(a1, f"Toplam{i}")
+    steps = []
+    link = LinkLostAfter(server.url, 100, _closed_port_url())
+    report = service.sync_now(
+        a1, server.url, client=link, batch=2, progress=lambda d, t: steps.append(d / t)
+    )
+    assert len(link.sent) >= 3 and sum(_outs(a1, len(link.sent))) == 5
+    assert report.sent == 5 and report.acknowledged == 5
+    # Three lines (sent, received, confirmed), not three for each bundle.
+    assert len(report.lines) == 3 and " 5 " in report.lines[0] and " 5 " in report.lines[2]
+    assert steps == sorted(steps) and steps[-1] == 1.0  # one bar, filling once
