@@ -386,15 +386,18 @@ def sync_now(
     with reg.engine.connect() as conn:
         bundles = max(1, -(-device.pending_count(conn, with_audit=True) // batch))
     done = 0  # bundles sent and answered
-    sent = size = 0
+    sent = size = shown = 0
     answers: list[device.Applied] = []
     exported = None
 
     def step(fraction: float) -> None:
         # Each bundle a third of its share of the bar for each of its three steps (the
-        # last, applying HQ's answer, may bring a whole stronghold).
+        # last, applying HQ's answer, may bring a whole stronghold). A round more than
+        # foreseen holds the bar where it is rather than moving it back.
+        nonlocal shown
         if progress:
-            progress(round(1000 * (done + fraction) / bundles), 1000)
+            shown = max(shown, round(1000 * (done + fraction) / bundles))
+            progress(shown, 1000)
 
     try:
         while True:
