@@ -506,6 +506,7 @@ def sweep(args) -> int:
             )
             exact = r["accepted"] == r["stored"] and not r["doubled"] and r["gapless"]
             print(f"{label}_paced_at_{rate:.0f}_p95_request: {r['p95_ms']:.0f} ms")
+            print(f"{label}_paced_at_{rate:.0f}_most_in_flight: {r['most_in_flight']} requests")
             if r["p95_ms"] > 500 or r["errors"] or not exact:
                 break
             best = rate
