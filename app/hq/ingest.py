@@ -60,6 +60,19 @@ log = logging.getLogger(__name__)
 
 MIN_PROTOCOL = 1
 CHECK_FIRST_LINES = 1000
+# Changes in one network reply to a device that takes its replies in parts (its bundles
+# say "parts"): a computer's first sync brings its whole stronghold, which on a poor link
+# is safer in pieces. A part's cursor is where the next sync goes on; "resume" in that
+# bundle asks for the rest of a snapshot (the device's own changes included).
+REPLY_PART_LINES = 20_000
+
+
+def _reply_part(header: dict[str, Any], cursor: int, transport: str) -> tuple[bool, int | None]:
+    """Whether the bundle asks for the rest of a snapshot, and the most lines its reply
+    may carry (None: all; a stick's reply and an older app's are never cut)."""
+    resume = header.get("resume") is True and cursor > 0
+    limit = REPLY_PART_LINES if transport == "net" and header.get("parts") is True else None
+    return resume, limit
 
 
 @dataclass
@@ -1034,7 +1047,7 @@ def ingest(
     if done:
         # Seen before (a second stick, or a retry after a lost answer): nothing to apply,
         # and no need to read the changes; the reply is built again.
-        return _replay_reply(hq, result, header, cursor, last, nonce)
+        return _replay_reply(hq, result, header, cursor, last, nonce, transport)
     with changes.gc_paused():
         try:
             return _ingest_changes(hq, opened, result, transport, cancel, nonce, assume_new=True)
@@ -1132,11 +1145,13 @@ def _ingest_changes(
                 raise NotNew()
             outcome.restored_device = restored
             outcome.restores = _restores(store, outcome.rejected)
+            resume, limit = _reply_part(header, cursor, transport)
             result.snapshot = (
                 cursor == 0
                 or cursor < before["confirmed_cursor"]
                 or cursor > before["sent_cursor"]
                 or outcome.restored_device
+                or resume
             )
             at = now_text()
             synced = {
@@ -1158,8 +1173,14 @@ def _ingest_changes(
             # everything committed up to max_seq (numbers commit in order, so all of them
             # are there), which this bundle's own changes, numbered after it, never need.
             # The bundle and the device's sync are recorded with it.
-            max_seq, lines, reply_seq = _reply_lines(
-                conn, device, cursor, result.snapshot, synced=synced
+            max_seq, lines, reply_seq, more = _reply_lines(
+                conn,
+                device,
+                cursor,
+                result.snapshot,
+                synced=synced,
+                start=cursor if resume else None,
+                limit=limit,
             )
             rekeys = _rekeys(store, device_id, outcome.aliases)
             # Last: the server sequence numbers. Taking them locks the counter until the
@@ -1170,7 +1191,7 @@ def _ingest_changes(
                 store.log_changes(outcome.log_rows)
     if done:
         # Applied before: the nonce went with this transaction, the reply is built again.
-        return _replay_reply(hq, result, header, cursor, last, None)
+        return _replay_reply(hq, result, header, cursor, last, None, transport)
     hq.wrote()
     remember_sender(hq, device)
     result.accepted = outcome.accepted
@@ -1191,6 +1212,7 @@ def _ingest_changes(
         rekeys=rekeys,
         snapshot=result.snapshot,
         number=number,
+        more=more,
     )
     result.sent = len(lines)
     log.info(
@@ -1234,7 +1256,9 @@ def _replay_reply(
     cursor: int,
     last: int | None,
     nonce: Nonce | None,
+    transport: str,
 ) -> Ingested:
+    resume, limit = _reply_part(header, cursor, transport)
     with hq.engine.connect() as conn:
         device = device_row(conn, result.device_id)
         assert device is not None
@@ -1244,7 +1268,7 @@ def _replay_reply(
         restores = _restores(Store(conn), rejected)
     result.already_applied = True
     result.rejected = len(rejected)
-    result.snapshot = cursor == 0 or cursor > device["sent_cursor"]
+    result.snapshot = cursor == 0 or cursor > device["sent_cursor"] or resume
     result.reply, result.sent = build_reply(
         hq,
         result.device_id,
@@ -1255,6 +1279,8 @@ def _replay_reply(
         restores=restores,
         snapshot=result.snapshot,
         nonce=nonce,
+        start=cursor if resume else None,
+        limit=limit,
     )
     return result
 
@@ -1302,10 +1328,16 @@ def _reply_lines(
     snapshot: bool,
     *,
     synced: dict[str, Any] | None = None,
-) -> tuple[int, list[str], int | None]:
+    start: int | None = None,
+    limit: int | None = None,
+) -> tuple[int, list[str], int | None, bool]:
     """The last server sequence number, the device's stronghold's changes after its
-    cursor up to it (all of them for a snapshot, its own included) as reply lines, and
-    the reply's number when ``synced`` is given.
+    cursor up to it (all of them for a snapshot, its own included) as reply lines, the
+    reply's number when ``synced`` is given, and whether more changes follow.
+
+    ``start``: the rest of a snapshot, after this number (a snapshot otherwise starts at
+    0). ``limit``: at most this many lines; when there are more, the number returned is
+    the last line's, which the device's next bundle names as its cursor.
 
     One statement: the number and the rows come from the same snapshot, and numbers are
     committed in order, so every change up to it is there. ``synced`` (a bundle being
@@ -1314,7 +1346,7 @@ def _reply_lines(
     """
     params = {
         "s": device["stronghold_code"],
-        "start": 0 if snapshot else cursor,
+        "start": start if start is not None else 0 if snapshot else cursor,
         "d": device["device_id"],
     }
     if synced is not None and conn.dialect.name == "postgresql":
@@ -1331,6 +1363,10 @@ def _reply_lines(
         reply_seq = conn.execute(
             _DEVICE_SYNCED, {"device": device["device_id"], "max_seq": max_seq} | synced
         ).scalar_one()
+    more = limit is not None and len(rows) > limit and rows[limit][1] is not None
+    if more:
+        rows = rows[:limit]
+        max_seq = rows[-1][1]  # the next bundle's cursor: the rest follows in its reply
     return (
         max_seq,
         [
@@ -1339,6 +1375,7 @@ def _reply_lines(
             if seq is not None
         ],
         reply_seq,
+        more,
     )
 
 
@@ -1458,6 +1495,7 @@ def _seal_reply(
     rekeys: list[dict[str, Any]],
     snapshot: bool,
     number: Any,
+    more: bool = False,
 ) -> bytes:
     header = {
         "kind": "reply",
@@ -1481,6 +1519,8 @@ def _seal_reply(
     }
     if number is not None:
         header["device_number"] = int(number)
+    if more:
+        header["more"] = True  # a part: the next bundle, with this cursor, gets the rest
     sign_pub = unb64(device["sign_pub"])
     return bundle.write(header, lines, hq.keys, unb64(device["box_pub"]), key_id(sign_pub))
 
@@ -1496,6 +1536,8 @@ def build_reply(
     restores: list[dict[str, Any]],
     snapshot: bool,
     nonce: Nonce | None = None,
+    start: int | None = None,
+    limit: int | None = None,
 ) -> tuple[bytes, int]:
     """Seal everything for the device's stronghold after its cursor (all of it for a
     snapshot), with acknowledgements and rejections, to the device's key.
@@ -1506,7 +1548,9 @@ def build_reply(
     with hq.engine.connect() as conn:
         device = device_row(conn, device_id)
         assert device is not None
-        max_seq, lines, _ = _reply_lines(conn, device, cursor, snapshot)
+        max_seq, lines, _, more = _reply_lines(
+            conn, device, cursor, snapshot, start=start, limit=limit
+        )
         rekeys = _rekeys(Store(conn), device_id)
         number = _known_number(conn, device_id)
     now = hlc.now_ms()
@@ -1531,5 +1575,6 @@ def build_reply(
         rekeys=rekeys,
         snapshot=snapshot,
         number=number,
+        more=more,
     )
     return data, len(lines)

@@ -61,6 +61,10 @@ PENDING = (
 # kept in local_state (never synced): the numbers of the documents it issues carry it, so
 # two computers working apart never issue the same one (app/services/documents.py).
 DEVICE_NUMBER_KEY = "device_number"
+# Set while HQ's snapshot comes in parts (a reply said "more"): the next bundle asks for
+# the rest of it ("resume"), so HQ goes on after the cursor with this computer's own
+# changes included, as a snapshot does. Kept in local_state, like the number.
+RESUME_KEY = "snapshot_resume"
 
 
 def _now_text() -> str:
@@ -411,7 +415,10 @@ def export_bundle(
             "last": last,
             "seq_high": clock,
             "created_at": _now_text(),
+            "parts": True,  # a long reply may come in parts (app.hq.ingest.REPLY_PART_LINES)
         }
+        if conn.exec_driver_sql("SELECT 1 FROM local_state WHERE key = ?", (RESUME_KEY,)).first():
+            header["resume"] = True
         extra_clear = None
         if state.state == "pending":
             header["enrol"] = enrolment_request(reg, state)
@@ -478,6 +485,7 @@ class Applied:
     bundle_id: str = ""
     snapshot: bool = False
     enrolled: bool = False
+    more: bool = False  # HQ's answer was a part: more follows in the next sync's reply
 
     def as_dict(self) -> dict[str, Any]:
         return {
@@ -997,6 +1005,13 @@ def _import_reply(
                 "INSERT OR REPLACE INTO local_state (key, value) VALUES (?, ?)",
                 (DEVICE_NUMBER_KEY, str(number)),
             )
+        applied.more = header.get("more") is True
+        if applied.more and applied.snapshot:
+            conn.exec_driver_sql(
+                "INSERT OR REPLACE INTO local_state (key, value) VALUES (?, '1')", (RESUME_KEY,)
+            )
+        else:
+            conn.exec_driver_sql("DELETE FROM local_state WHERE key = ?", (RESUME_KEY,))
         conn.exec_driver_sql(
             "INSERT INTO sync_bundle (bundle_id, direction, seq, at, transport, summary) "
             "VALUES (?, 'in', ?, ?, ?, ?)",

@@ -355,6 +355,7 @@ def import_file(
 # each confirmed by HQ before the next: on a poor link a dropped connection costs one
 # bundle (about 400 KB), and the next try goes on from there instead of from the start.
 NET_BATCH = 5000
+MAX_ROUNDS = 1000  # bundles in one sync, at most: far more than a stronghold needs
 
 
 def sync_now(
@@ -369,7 +370,9 @@ def sync_now(
     """Send this computer's changes to HQ and apply HQ's answer, over the network.
 
     Up to ``batch`` changes go in a bundle; more wait for the bundles after it, each
-    sent once HQ has confirmed the one before. A dropped connection is retried with the
+    sent once HQ has confirmed the one before. HQ's answer may come in parts too (a
+    first sync brings the whole stronghold): each next bundle asks for the rest, after
+    the cursor the part gave. A dropped connection is retried with the
     same bundle, which HQ recognises, so nothing is applied twice; if HQ stays out of
     reach nothing is lost: the changes not yet confirmed wait for the next try (or a
     stick).
@@ -401,7 +404,7 @@ def sync_now(
 
     try:
         while True:
-            acked_before = device.state_of(reg).acked_upto
+            before = device.state_of(reg)
             exported = device.export_bundle(reg, transport="net", cancel=cancel, limit=batch)
             sent, size = sent + exported.records, size + len(exported.data)
             step(1 / 3)
@@ -417,8 +420,14 @@ def sync_now(
                 )
             )
             done += 1
-            if not exported.more or device.state_of(reg).acked_upto <= acked_before:
-                break  # all of it went (or HQ confirmed nothing: no endless round)
+            after = device.state_of(reg)
+            if not (exported.more and after.acked_upto > before.acked_upto) and not (
+                # (A snapshot's first part may move the cursor back, to its own end.)
+                answers[-1].more and after.cursor != before.cursor
+            ):
+                break  # all of it went and came (or HQ moved neither on: no endless round)
+            if done >= MAX_ROUNDS:
+                break  # what is left waits for the next sync
             bundles = max(bundles, done + 1)
     except SyncError as err:
         if isinstance(err, DeviceRevoked):

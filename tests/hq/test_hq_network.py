@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import os
+import shutil
 import socket
 import threading
 import urllib.error
@@ -12,6 +13,7 @@ import urllib.request
 import pytest
 from sqlalchemy import func, select, update
 
+from app.db.register import Register
 from app.hq import admin, ingest
 from app.hq.db import hq_device, hq_meta, hq_nonce
 from app.hq.server import create_app
@@ -21,7 +23,15 @@ from app.sync import catalog, device, service
 from app.sync.client import AUTH_HEADER, HqClient, auth_header, parse_auth
 from app.sync.errors import DeviceRevoked, EnrolCodeInvalid, EnrolOtherHq, HqUnreachable
 from tests.hq.conftest import LiveServer, sync_auth
-from tests.sync.world import S1, new_register, rows_of
+from tests.sync.world import (
+    LOGINS,
+    PASSWORD,
+    S1,
+    enrol_by_usb,
+    new_register,
+    rows_of,
+    usb_round,
+)
 
 
 def person(reg, surname="Tarmoqov"):
@@ -530,3 +540,90 @@ def test_one_sync_of_several_bundles_reports_them_as_one(live):
     # Three lines (sent, received, confirmed), not three for each bundle.
     assert len(report.lines) == 3 and " 5 " in report.lines[0] and " 5 " in report.lines[2]
     assert steps == sorted(steps) and steps[-1] == 1.0  # one bar, filling once
+
+
+def _received_in_history(reg) -> int:
+    return sum(
+        h.summary.get("received", 0) for h in service.history(reg, 500) if h.direction == "in"
+    )
+
+
+def test_a_first_sync_brings_the_stronghold_in_parts_and_a_lost_link_goes_on(
+    live, tmp_path, monkeypatch
+):
+    """A new computer's first reply is its stronghold's whole register: cut into parts,
+    a drop between them costs one part, and the next sync goes on after the last part
+    that came, not from the start."""
+    world, server = live
+    a1 = world["a1"]
+    for i in range(12):
+        person(a1, f"Qism{i}")
+    service.sync_now(a1, server.url, client=quick(server.url))
+    monkeypatch.setattr(ingest, "REPLY_PART_LINES", 5)
+    fresh = new_register(tmp_path / "parts", S1, "qismlar")
+    try:
+        code = admin.new_enrolment_code(world.hq, S1.code)
+        service.enrol_online(fresh, server.url, code, client=quick(server.url))
+        link = LinkLostAfter(server.url, 2, _closed_port_url())
+        with pytest.raises(HqUnreachable):
+            service.sync_now(fresh, client=link)
+        assert len(link.sent) == 3  # two parts came, the third try found the link gone
+        came = _received_in_history(fresh)
+        assert came == 10 and device.state_of(fresh).cursor > 0
+
+        report = service.sync_now(fresh, client=quick(server.url))
+        assert report.received > 0 and service.status(fresh).pending == 0
+        assert rows_of(fresh.engine, S1.code) == rows_of(world.hq.engine, S1.code)
+        with fresh.engine.connect() as conn:
+            resume = conn.exec_driver_sql(
+                "SELECT count(*) FROM local_state WHERE key = ?", (device.RESUME_KEY,)
+            ).scalar()
+        assert resume == 0  # the snapshot is whole: later syncs are ordinary
+        # Nothing came twice: what HQ holds for the stronghold, this computer's own
+        # changes (sent back with the rest of the snapshot) at most.
+        with world.hq.engine.connect() as conn:
+            held = conn.exec_driver_sql(
+                "SELECT count(*) FROM hq_change WHERE stronghold_code = %s OR stronghold_code "
+                "IS NULL" % ("?" if conn.dialect.name == "sqlite" else "%s"),
+                (S1.code,),
+            ).scalar()
+        assert _received_in_history(fresh) <= held
+    finally:
+        fresh.close()
+
+
+def test_a_stick_reply_is_never_cut(live, tmp_path, monkeypatch):
+    world, _server = live
+    monkeypatch.setattr(ingest, "REPLY_PART_LINES", 5)
+    fresh = new_register(tmp_path / "stick", S1, "fleshka")
+    try:
+        enrol_by_usb(world.hq, fresh)
+        _result, applied = usb_round(world.hq, fresh)
+        assert not applied.more and applied.snapshot and applied.received > 5
+        assert rows_of(fresh.engine, S1.code) == rows_of(world.hq.engine, S1.code)
+    finally:
+        fresh.close()
+
+
+def test_a_computer_restored_from_backup_gets_its_lost_changes_back_in_parts(live, monkeypatch):
+    """A restored computer's snapshot carries its own changes it lost; in parts, every
+    part after the first must still carry them ("resume"), or the later ones are lost."""
+    world, server = live
+    a1 = world["a1"]
+    service.sync_now(a1, server.url, client=quick(server.url))
+    a1.checkpoint()
+    backup = world.root / "a1-net-backup"
+    shutil.copytree(world.root / "a1", backup)
+    lost = [person(a1, f"Yoqolgan{i}").id for i in range(12)]
+    service.sync_now(a1, server.url, client=quick(server.url))
+    a1.close()
+    shutil.rmtree(world.root / "a1")
+    shutil.copytree(backup, world.root / "a1")
+    restored = Register.open(world.root / "a1", LOGINS["a1"], PASSWORD)
+    world.devices["a1"] = restored
+    monkeypatch.setattr(ingest, "REPLY_PART_LINES", 5)
+    link = LinkLostAfter(server.url, 100, _closed_port_url())
+    service.sync_now(restored, server.url, client=link)
+    assert len(link.sent) > 2  # the snapshot came in parts
+    assert all(persons.get(restored, p).surname.startswith("Yoqolgan") for p in lost)
+    assert rows_of(restored.engine, S1.code) == rows_of(world.hq.engine, S1.code)
