@@ -1179,7 +1179,7 @@ def _ingest_changes(
                 cursor,
                 result.snapshot,
                 synced=synced,
-                start=cursor if resume else None,
+                resume=resume,
                 limit=limit,
             )
             rekeys = _rekeys(store, device_id, outcome.aliases)
@@ -1279,7 +1279,7 @@ def _replay_reply(
         restores=restores,
         snapshot=result.snapshot,
         nonce=nonce,
-        start=cursor if resume else None,
+        resume=resume,
         limit=limit,
     )
     return result
@@ -1328,14 +1328,14 @@ def _reply_lines(
     snapshot: bool,
     *,
     synced: dict[str, Any] | None = None,
-    start: int | None = None,
+    resume: bool = False,
     limit: int | None = None,
 ) -> tuple[int, list[str], int | None, bool]:
     """The last server sequence number, the device's stronghold's changes after its
     cursor up to it (all of them for a snapshot, its own included) as reply lines, the
     reply's number when ``synced`` is given, and whether more changes follow.
 
-    ``start``: the rest of a snapshot, after this number (a snapshot otherwise starts at
+    ``resume``: the rest of a snapshot, after the cursor (a snapshot otherwise starts at
     0). ``limit``: at most this many lines; when there are more, the number returned is
     the last line's, which the device's next bundle names as its cursor.
 
@@ -1346,7 +1346,7 @@ def _reply_lines(
     """
     params = {
         "s": device["stronghold_code"],
-        "start": start if start is not None else 0 if snapshot else cursor,
+        "start": 0 if snapshot and not resume else cursor,
         "d": device["device_id"],
     }
     if synced is not None and conn.dialect.name == "postgresql":
@@ -1536,7 +1536,7 @@ def build_reply(
     restores: list[dict[str, Any]],
     snapshot: bool,
     nonce: Nonce | None = None,
-    start: int | None = None,
+    resume: bool = False,
     limit: int | None = None,
 ) -> tuple[bytes, int]:
     """Seal everything for the device's stronghold after its cursor (all of it for a
@@ -1549,7 +1549,7 @@ def build_reply(
         device = device_row(conn, device_id)
         assert device is not None
         max_seq, lines, _, more = _reply_lines(
-            conn, device, cursor, snapshot, start=start, limit=limit
+            conn, device, cursor, snapshot, resume=resume, limit=limit
         )
         rekeys = _rekeys(Store(conn), device_id)
         number = _known_number(conn, device_id)

@@ -392,6 +392,7 @@ def sync_now(
     sent = size = shown = 0
     answers: list[device.Applied] = []
     exported = None
+    before = state  # the cursor and confirmations as the round starts
 
     def step(fraction: float) -> None:
         # Each bundle a third of its share of the bar for each of its three steps (the
@@ -404,7 +405,6 @@ def sync_now(
 
     try:
         while True:
-            before = device.state_of(reg)
             exported = device.export_bundle(reg, transport="net", cancel=cancel, limit=batch)
             sent, size = sent + exported.records, size + len(exported.data)
             step(1 / 3)
@@ -428,7 +428,7 @@ def sync_now(
                 break  # all of it went and came (or HQ moved neither on: no endless round)
             if done >= MAX_ROUNDS:
                 break  # what is left waits for the next sync
-            bundles = max(bundles, done + 1)
+            bundles, before = max(bundles, done + 1), after
     except SyncError as err:
         if isinstance(err, DeviceRevoked):
             device.mark_revoked(reg, stored(err))
